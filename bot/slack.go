@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -64,6 +65,8 @@ type Slack struct {
 	log     zerolog.Logger
 	metrics *slackMetrics
 	pool    *pool
+
+	hellos atomic.Int64 // connections established, to reset the backoff
 
 	mu        sync.RWMutex
 	connected bool
@@ -133,14 +136,11 @@ func (s *Slack) Start(ctx context.Context) error {
 	if err := s.authenticate(ctx); err != nil {
 		return err
 	}
-	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { s.pool.Run(ctx); return nil })
-	g.Go(func() error { return s.supervise(ctx) })
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { s.pool.Run(gctx); return nil })
+	g.Go(func() error { return s.supervise(gctx) })
 	err := g.Wait()
 	s.setConnected(false)
-	if ctx.Err() != nil && !isFatal(err) {
-		return nil
-	}
 	return err
 }
 
@@ -171,18 +171,24 @@ func (s *Slack) authenticate(ctx context.Context) error {
 // whenever it stops for a reason that a retry may fix.
 func (s *Slack) supervise(ctx context.Context) error {
 	for attempt := 0; ; attempt++ {
+		before := s.hellos.Load()
 		sm := socketmode.New(s.api)
+		readCtx, stopReading := context.WithCancel(ctx)
 		loopDone := make(chan struct{})
-		go func() { defer close(loopDone); s.readEvents(ctx, sm) }()
+		go func() { defer close(loopDone); s.readEvents(readCtx, sm) }()
 		err := sm.RunContext(ctx)
-		s.setConnected(false)
+		stopReading()
 		<-loopDone
+		s.setConnected(false)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if isFatal(err) {
 			s.log.Error().Err(err).Msg("slack rejected the app token; stopping (check slack.appToken)")
 			return fmt.Errorf("slack socket mode: %w", err)
+		}
+		if s.hellos.Load() != before {
+			attempt = 0 // it was connected: start the backoff afresh
 		}
 		d := backoff(attempt, s.cfg.MaxBackoff)
 		s.log.Warn().Err(err).Dur("retry_in", d).Msg("slack socket mode stopped, reconnecting")
@@ -209,6 +215,7 @@ func (s *Slack) onEvent(ctx context.Context, sm *socketmode.Client, evt socketmo
 	switch evt.Type {
 	case socketmode.EventTypeHello:
 		s.setConnected(true)
+		s.hellos.Add(1)
 		s.metrics.connects.Inc()
 		s.log.Info().Msg("slack socket mode connected")
 	case socketmode.EventTypeConnecting:
@@ -257,8 +264,10 @@ func isFatal(err error) bool {
 	if err == nil {
 		return false
 	}
-	var se slack.SlackErrorResponse
+	// slack-go reports some auth failures as SlackErrorResponse and others
+	// as a bare error whose text is Slack's error code.
 	msg := err.Error()
+	var se slack.SlackErrorResponse
 	if errors.As(err, &se) {
 		msg = se.Err
 	}

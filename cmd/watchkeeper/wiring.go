@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/watchkeeper/watchkeeper/bot"
+	"github.com/watchkeeper/watchkeeper/internal/config"
+	"github.com/watchkeeper/watchkeeper/internal/server"
+	"github.com/watchkeeper/watchkeeper/watchers"
+)
+
+// component is anything long-running that the errgroup starts.
+type component interface {
+	Start(ctx context.Context) error
+}
+
+// chatAdapter is the Slack or console adapter.
+type chatAdapter interface {
+	component
+	Ready() error
+}
+
+// runBot wires every component from cfg and runs them until ctx ends or one
+// fails.
+func runBot(ctx context.Context, cfg *config.Config, kubeconfig string, stdin io.Reader, stdout, stderr io.Writer) error {
+	log, err := newLogger(cfg.Log, stderr)
+	if err != nil {
+		return err
+	}
+	log.Info().Str("version", version).Str("cluster", cfg.ClusterName).Msg("starting watchkeeper")
+
+	restCfg, err := restConfig(kubeconfig)
+	if err != nil {
+		return err
+	}
+	restCfg.UserAgent = "watchkeeper/" + version
+	// The watchers get their own client and limiter so that commands, which
+	// get theirs, can never starve alerting.
+	watchCfg := rest.CopyConfig(restCfg)
+	watchCfg.QPS, watchCfg.Burst = 20, 40
+	watchClient, err := kubernetes.NewForConfig(watchCfg)
+	if err != nil {
+		return fmt.Errorf("kubernetes client: %w", err)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "watchkeeper_build_info", Help: "Build information; always 1.",
+	}, []string{"version"})
+	buildInfo.WithLabelValues(version).Set(1)
+	reg.MustRegister(buildInfo)
+
+	w, err := watchers.New(watchers.Config{}, watchClient, log)
+	if err != nil {
+		return err
+	}
+
+	handler := bot.NewCommands(bot.CommandsConfig{ClusterName: cfg.ClusterName, Version: version})
+	var chat chatAdapter
+	if cfg.Slack.Enabled() {
+		chat, err = bot.NewSlack(bot.SlackConfig{
+			BotToken: cfg.Slack.BotToken.Reveal(),
+			AppToken: cfg.Slack.AppToken.Reveal(),
+			APIURL:   cfg.Slack.APIURL,
+		}, handler, reg, log)
+	} else {
+		log.Info().Msg("no Slack tokens configured: using the console adapter (commands on stdin, alerts on stdout)")
+		chat, err = bot.NewConsole(bot.ConsoleConfig{In: stdin, Out: stdout}, handler, log)
+	}
+	if err != nil {
+		return err
+	}
+
+	srv := server.New(server.Config{Listen: cfg.Server.Listen}, []server.Check{
+		{Name: "informers", Func: w.Ready},
+		{Name: "chat", Func: chat.Ready},
+	}, reg, log)
+
+	g, gctx := errgroup.WithContext(ctx)
+	for _, c := range []component{srv, w, chat} {
+		g.Go(func() error { return c.Start(gctx) })
+	}
+	err = g.Wait()
+	if err != nil {
+		log.Error().Err(err).Msg("watchkeeper stopped with an error")
+		return err
+	}
+	log.Info().Msg("watchkeeper stopped")
+	return nil
+}
+
+// restConfig follows kubectl's precedence: --kubeconfig, then $KUBECONFIG,
+// then the in-cluster service account.
+func restConfig(kubeconfig string) (*rest.Config, error) {
+	if kubeconfig != "" {
+		c, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+		if err != nil {
+			return nil, fmt.Errorf("load kubeconfig %s: %w", kubeconfig, err)
+		}
+		return c, nil
+	}
+	if os.Getenv("KUBECONFIG") != "" {
+		c, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
+			clientcmd.NewDefaultClientConfigLoadingRules(), &clientcmd.ConfigOverrides{}).ClientConfig()
+		if err != nil {
+			return nil, fmt.Errorf("load kubeconfig from $KUBECONFIG: %w", err)
+		}
+		return c, nil
+	}
+	c, err := rest.InClusterConfig()
+	if err != nil {
+		return nil, fmt.Errorf("no kubeconfig: pass --kubeconfig, set KUBECONFIG, or run in a cluster: %w", err)
+	}
+	return c, nil
+}
+
+// newLogger builds the one root logger: JSON for clusters, pretty for
+// terminals.
+func newLogger(cfg config.Log, out io.Writer) (zerolog.Logger, error) {
+	level, err := zerolog.ParseLevel(cfg.Level)
+	if err != nil {
+		return zerolog.Nop(), fmt.Errorf("log.level: %w", err)
+	}
+	if cfg.Format == "console" {
+		out = zerolog.ConsoleWriter{Out: out, TimeFormat: time.TimeOnly}
+	}
+	return zerolog.New(out).Level(level).With().Timestamp().Logger(), nil
+}
