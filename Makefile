@@ -1,0 +1,40 @@
+# Watchkeeper developer entry points. The README's quick start is `make demo`
+# and `make test`; CI (.ci/run) runs `make test`.
+SHELL := /usr/bin/env bash
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+STATICCHECK_VERSION := v0.8.2
+GO_TEST_FLAGS ?= -race -count=1 -timeout 30m
+
+.PHONY: all build controlplane test lint fmt demo clean
+
+all: build
+
+## build: the static binary, as the Dockerfile builds it
+build:
+	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o bin/watchkeeper ./cmd/watchkeeper
+
+## controlplane: build (or reuse) kube-apiserver, etcd and kubectl for tests
+controlplane:
+	@bash hack/build-controlplane.sh >/dev/null
+
+## test: everything CI runs: lint, the static build, and every test with -race
+test: lint build controlplane
+	go test $(GO_TEST_FLAGS) ./...
+
+## lint: gofmt, go vet and staticcheck must be clean
+lint:
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './hack/controlplane/*'))"; \
+		if [[ -n "$$out" ]]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+## demo: local control plane + Watchkeeper with the console adapter
+demo: build controlplane
+	bash hack/demo.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,9 @@
+// Package executors runs authorized chat commands in-process: kubectl actions
+// through client-go and the kubectl libraries, helm actions through the helm
+// v3 action package. Never a shell, never a subprocess fed with chat text.
+// It imports none of bot, watchers or notifier.
+//
+//	executors.Command → Executor → Result
+//
+// Executors land with the chat commands issues.
+package executors
