@@ -44,13 +44,6 @@ func (ps *Problems) add(key, format string, args ...any) {
 	*ps = append(*ps, Problem{Key: key, Message: fmt.Sprintf(format, args...)})
 }
 
-func (ps Problems) err() error {
-	if len(ps) == 0 {
-		return nil
-	}
-	return ps
-}
-
 func plural(n int) string {
 	if n == 1 {
 		return ""
