@@ -27,6 +27,9 @@ func NewCommands(cfg CommandsConfig) *Commands { return &Commands{cfg: cfg} }
 // Handle answers one request.
 func (c *Commands) Handle(_ context.Context, env Envelope) Reply {
 	fields := strings.Fields(env.Text)
+	if env.Source == SourceMention && len(fields) > 0 && strings.HasPrefix(fields[0], "<@") && strings.HasSuffix(fields[0], ">") {
+		fields = fields[1:] // the mention that addressed us
+	}
 	if len(fields) == 0 {
 		return Reply{Text: c.help(), Ephemeral: true}
 	}

@@ -84,9 +84,10 @@ func TestRunSlackLifecycle(t *testing.T) {
 	in.waitReady(t)
 	_, err = fake.SendAppMention(ctx, slacktest.Message{UserID: "U0CAROL01", ChannelID: "C0OPS0001", Text: "<@U0BOT> version", TS: "1700000001.000200"})
 	require.NoError(t, err)
-	m, err := fake.WaitForMessage(ctx, "C0OPS0001", func(m slacktest.PostedMessage) bool { return strings.Contains(m.Text, "Watchkeeper") && m.ThreadTS != "" })
+	m, err := fake.WaitForMessage(ctx, "C0OPS0001", func(m slacktest.PostedMessage) bool { return strings.Contains(m.Text, "Watchkeeper") })
 	require.NoError(t, err)
-	require.Equal(t, "1700000001.000200", m.ThreadTS)
+	require.True(t, m.Ephemeral, "the version reply is only for the asker")
+	require.Equal(t, "U0CAROL01", m.User)
 
 	_, body, err = in.get("/metrics")
 	require.NoError(t, err)

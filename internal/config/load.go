@@ -71,27 +71,31 @@ func Parse(data []byte, opts LoadOptions) (*Config, error) {
 		if doc.Kind == yaml.MappingNode {
 			w := walker{lookupEnv: opts.LookupEnv, problems: &problems}
 			w.walk(doc, reflect.TypeOf(cfg), "")
-			if len(problems) == 0 {
-				if err := doc.Decode(&cfg); err != nil {
+			if err := doc.Decode(&cfg); err != nil {
+				// The walker has usually named the key already; yaml's own
+				// message only gives a line.
+				if len(problems) == 0 {
 					problems.add("", "%v", err)
 				}
+				return nil, problems
 			}
 		} else if !(doc.Kind == yaml.ScalarNode && doc.Tag == "!!null") {
 			problems.add("", "config must be a YAML mapping of keys to values")
 		}
 	}
-	if len(problems) > 0 {
+	if problems.has("") {
 		return nil, problems
 	}
 
-	fileProblems := cfg.readSecretFiles(opts.ReadFile)
-	problems = append(problems, fileProblems...)
+	// Keep going after unknown keys and unset variables so that one run
+	// lists every problem, but report each key once.
+	problems.addNew(cfg.readSecretFiles(opts.ReadFile))
 	cfg.ApplyDefaults()
 	for _, p := range cfg.Validate() {
-		// A secret whose file could not be read is reported once, at the
-		// *File key, not again as missing.
-		if !fileProblems.has(p.Key + "File") {
-			problems = append(problems, p)
+		// A secret whose file could not be read is reported at the *File
+		// key, not again as missing.
+		if !problems.has(p.Key + "File") {
+			problems.addNew(Problems{p})
 		}
 	}
 	if len(problems) > 0 {

@@ -59,3 +59,12 @@ func (ps Problems) has(key string) bool {
 	}
 	return false
 }
+
+// addNew appends the problems whose key has none yet.
+func (ps *Problems) addNew(more Problems) {
+	for _, p := range more {
+		if !ps.has(p.Key) {
+			*ps = append(*ps, p)
+		}
+	}
+}
