@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
@@ -135,7 +136,9 @@ func newLogger(cfg config.Log, out io.Writer) (zerolog.Logger, error) {
 		return zerolog.Nop(), fmt.Errorf("log.level: %w", err)
 	}
 	if cfg.Format == "console" {
-		out = zerolog.ConsoleWriter{Out: out, TimeFormat: time.TimeOnly}
+		f, isFile := out.(*os.File)
+		colour := isFile && isatty.IsTerminal(f.Fd())
+		out = zerolog.ConsoleWriter{Out: out, TimeFormat: time.TimeOnly, NoColor: !colour}
 	}
 	return zerolog.New(out).Level(level).With().Timestamp().Logger(), nil
 }
