@@ -13,6 +13,13 @@ type Config struct {
 	Slack       Slack  `yaml:"slack"`
 	Server      Server `yaml:"server"`
 	Log         Log    `yaml:"log"`
+
+	Watchers Watchers  `yaml:"watchers"`
+	Notifier Notifier  `yaml:"notifier"`
+	Routes   []Route   `yaml:"routes"`
+	Ignore   Ignore    `yaml:"ignore"`
+	Silences []Silence `yaml:"silences"`
+	Redact   Redact    `yaml:"redact"`
 }
 
 // Slack configures the Slack adapter. When neither token is set Watchkeeper
@@ -119,4 +126,5 @@ func (c *Config) ApplyDefaults() {
 	if c.Log.Level == "" {
 		c.Log.Level = DefaultLogLevel
 	}
+	c.applyAlertDefaults()
 }

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -195,4 +196,64 @@ func TestExampleConfigIsValid(t *testing.T) {
 	})})
 	require.NoError(t, err)
 	require.True(t, cfg.Slack.Enabled())
+}
+
+func TestAlertSections(t *testing.T) {
+	y := `
+watchers:
+  namespaces:
+    include: ["team-*", "default"]
+    exclude: ["team-sandbox"]
+  pods:
+    pendingThreshold: 2m
+notifier:
+  groupWait: 10s
+  repeatInterval: 2h
+  storm: {threshold: 5, window: 30s}
+  startupReport: each
+routes:
+  - match: {namespaces: ["payments-*"], severities: [critical]}
+    channel: C0PAYMENTS
+ignore:
+  namespaces: [kube-system]
+  pods: ["^debug-"]
+silences:
+  - match: {reasons: [Evicted]}
+    until: 2026-12-01T00:00:00Z
+    comment: node drain week
+redact:
+  patterns: ["sk_live_[A-Za-z0-9]+"]
+`
+	cfg, err := parse(t, y, nil)
+	require.NoError(t, err)
+	require.Equal(t, []string{"team-*", "default"}, cfg.Watchers.Namespaces.Include)
+	require.Equal(t, config.Duration(2*time.Minute), cfg.Watchers.Pods.PendingThreshold)
+	require.Equal(t, config.Duration(10*time.Minute), cfg.Watchers.Pods.RecentRestartWindow, "default")
+	require.Equal(t, 5, cfg.Notifier.Storm.Threshold)
+	require.Equal(t, "each", cfg.Notifier.StartupReport)
+	require.Equal(t, "watchkeeper-state", cfg.Notifier.StateConfigMap)
+	require.Equal(t, "C0PAYMENTS", cfg.Routes[0].Channel)
+	require.Equal(t, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), cfg.Silences[0].Until.UTC())
+
+	bad := `
+watchers:
+  pods:
+    pendingThreshold: five minutes
+notifier:
+  startupReport: loud
+  storm: {threshold: 0}
+routes:
+  - match: {severities: [urgent]}
+    channel: "#payments"
+ignore:
+  pods: ["(unclosed"]
+redact:
+  patterns: ["[z-a]"]
+`
+	_, err = parse(t, bad, nil)
+	keys := problemKeys(t, err)
+	require.Contains(t, err.Error(), "watchers.pods.pendingThreshold")
+	for _, k := range []string{"notifier.startupReport", "routes[0].match.severities[0]", "routes[0].channel", "ignore.pods[0]", "redact.patterns[0]"} {
+		require.Contains(t, keys, k)
+	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"encoding"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -130,6 +132,11 @@ func (c *Config) readSecretFiles(readFile func(string) ([]byte, error)) Problems
 	return ps
 }
 
+var (
+	timeType        = reflect.TypeOf(time.Time{})
+	textUnmarshaler = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
+)
+
 var envRef = regexp.MustCompile(`\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // walker checks a YAML tree against the Config type: unknown keys are
@@ -143,6 +150,27 @@ type walker struct {
 func (w walker) walk(n *yaml.Node, t reflect.Type, path string) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	if t == timeType || reflect.PointerTo(t).Implements(textUnmarshaler) {
+		// A scalar with its own syntax: check it here so the problem names
+		// the key, then blank it so decoding the rest can go on.
+		if isNull(n) {
+			return
+		}
+		if err := n.Decode(reflect.New(t).Interface()); err != nil {
+			msg := err.Error()
+			if te, ok := errors.AsType[*yaml.TypeError](err); ok && len(te.Errors) > 0 {
+				msg = te.Errors[0]
+			}
+			if n.Kind == yaml.ScalarNode && reflect.PointerTo(t).Implements(textUnmarshaler) {
+				if uerr := reflect.New(t).Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(n.Value)); uerr != nil {
+					msg = uerr.Error()
+				}
+			}
+			w.problems.add(path, "%s (line %d)", msg, n.Line)
+			n.Kind, n.Tag, n.Value, n.Content = yaml.ScalarNode, "!!null", "", nil
+		}
+		return
 	}
 	switch t.Kind() {
 	case reflect.Struct:

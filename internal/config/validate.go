@@ -61,6 +61,7 @@ func (c *Config) Validate() Problems {
 	if _, err := zerolog.ParseLevel(c.Log.Level); err != nil || c.Log.Level == "" {
 		ps.add("log.level", "%q must be one of trace, debug, info, warn, error, fatal, panic, disabled", c.Log.Level)
 	}
+	c.validateAlerts(&ps)
 	return ps
 }
 
