@@ -46,6 +46,8 @@ const MaxMembersShown = 20
 // Digest is one storm-mode message: many new incidents summarised at once.
 type Digest struct {
 	Cluster string
+	// Title, when set, replaces the storm heading (e.g. the start-up summary).
+	Title string
 	Items   []View
 	// Overflow counts observations the pipeline could not queue since the
 	// last digest; non-zero means some alerts are summarised, not itemised.
