@@ -48,7 +48,7 @@ type Digest struct {
 	Cluster string
 	// Title, when set, replaces the storm heading (e.g. the start-up summary).
 	Title string
-	Items   []View
+	Items []View
 	// Overflow counts observations the pipeline could not queue since the
 	// last digest; non-zero means some alerts are summarised, not itemised.
 	Overflow int

@@ -101,7 +101,11 @@ type memStore struct {
 	snap Snapshot
 }
 
-func (m *memStore) Load(context.Context) (Snapshot, error) { m.mu.Lock(); defer m.mu.Unlock(); return m.snap, nil }
+func (m *memStore) Load(context.Context) (Snapshot, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.snap, nil
+}
 func (m *memStore) Save(_ context.Context, s Snapshot) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
