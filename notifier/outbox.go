@@ -4,7 +4,12 @@ import (
 	"context"
 	"strconv"
 	"sync"
+	"time"
 )
+
+// shutdownGrace bounds how long an in-flight message may take to finish
+// once the pipeline is stopping.
+const shutdownGrace = 5 * time.Second
 
 type jobKind int
 
@@ -122,7 +127,17 @@ func (o *outbox) wait() { <-o.done }
 
 // process sends one job, retrying as the sender advises. A job that cannot
 // succeed is logged loudly and counted; the pipeline is told either way.
-func (o *outbox) process(ctx context.Context, j job) {
+func (o *outbox) process(parent context.Context, j job) {
+	// A message being sent when shutdown starts is finished (bounded), not
+	// abandoned: an aborted request may still have been posted, and the
+	// saved state must know its timestamp or a restart would post it again.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
+	defer cancel()
+	stop := context.AfterFunc(parent, func() {
+		t := time.AfterFunc(shutdownGrace, cancel)
+		context.AfterFunc(ctx, func() { t.Stop() })
+	})
+	defer stop()
 	log := o.p.log.With().Str("channel_id", o.channel).Str("fingerprint", j.fp).Logger()
 	var ref MessageRef
 	var err error
@@ -149,9 +164,15 @@ func (o *outbox) process(ctx context.Context, j job) {
 		delete(o.refs, j.fp)
 		delete(o.enriched, j.fp)
 	}
+	r := result{fp: j.fp, ref: ref, err: err}
 	select {
-	case o.p.results <- result{fp: j.fp, ref: ref, err: err}:
-	case <-ctx.Done():
+	case o.p.results <- r: // usually room: never lose a ref to a random select at shutdown
+		return
+	default:
+	}
+	select {
+	case o.p.results <- r:
+	case <-parent.Done():
 	}
 }
 

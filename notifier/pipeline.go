@@ -246,6 +246,16 @@ func (p *Pipeline) Start(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			p.st.stopOutboxes()
+			// Record what the workers finished, so the saved state knows
+			// every message that was actually posted.
+			for drained := false; !drained; {
+				select {
+				case r := <-p.results:
+					p.st.onResult(r)
+				default:
+					drained = true
+				}
+			}
 			saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			p.save(saveCtx)
 			cancel()

@@ -198,6 +198,18 @@ func digestLine(v View) string {
 	if v.Count > 1 {
 		line += " (" + plural(v.Count, kindNoun(a.Object.Kind)) + ")"
 	}
+	// Name the members: in a storm the digest may be the only message
+	// that mentions a pod, and "every affected pod is named" is the promise.
+	if len(v.Members) > 0 && !(len(v.Members) == 1 && v.Members[0] == a.Owner.Name) {
+		names := make([]string, 0, len(v.Members))
+		for _, m := range v.Members {
+			names = append(names, inlineCode(m))
+		}
+		line += ": " + strings.Join(names, ", ")
+		if extra := v.Count - len(v.Members); extra > 0 {
+			line += fmt.Sprintf(" and %d more", extra)
+		}
+	}
 	return clip(line, maxSectionLen/4)
 }
 

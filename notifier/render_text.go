@@ -132,6 +132,12 @@ func RenderDigestText(d Digest) string {
 			if v.Count > 1 {
 				line += " (" + plural(v.Count, kindNoun(v.Alert.Object.Kind)) + ")"
 			}
+			if len(v.Members) > 0 && !(len(v.Members) == 1 && v.Members[0] == v.Alert.Owner.Name) {
+				line += ": " + oneLine(strings.Join(v.Members, ", "))
+				if extra := v.Count - len(v.Members); extra > 0 {
+					line += fmt.Sprintf(" and %d more", extra)
+				}
+			}
 			fmt.Fprintf(&b, "  - [%s] %s\n", strings.ToLower(severityName(g.sev)), line)
 		}
 	}

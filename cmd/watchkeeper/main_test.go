@@ -24,7 +24,7 @@ var env *testenv.Env
 
 func TestMain(m *testing.M) {
 	os.Exit(testenv.RunMain(m, testenv.Options{
-		WatchkeeperRBAC:  []string{filepath.Join("..", "..", "deploy", "rbac.yaml")},
+		WatchkeeperRBAC:  []string{filepath.Join("..", "..", "deploy", "rbac.yaml"), filepath.Join("testdata", "test-rbac.yaml")},
 		BindClusterRoles: []string{"watchkeeper"},
 	}, &env))
 }

@@ -12,14 +12,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
 	"golang.org/x/sync/errgroup"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/watchkeeper/watchkeeper/bot"
 	"github.com/watchkeeper/watchkeeper/internal/config"
 	"github.com/watchkeeper/watchkeeper/internal/server"
-	"github.com/watchkeeper/watchkeeper/watchers"
 )
 
 // component is anything long-running that the errgroup starts.
@@ -47,14 +45,6 @@ func runBot(ctx context.Context, cfg *config.Config, kubeconfig string, stdin io
 		return err
 	}
 	restCfg.UserAgent = "watchkeeper/" + version
-	// The watchers get their own client and limiter so that commands, which
-	// get theirs, can never starve alerting.
-	watchCfg := rest.CopyConfig(restCfg)
-	watchCfg.QPS, watchCfg.Burst = 20, 40
-	watchClient, err := kubernetes.NewForConfig(watchCfg)
-	if err != nil {
-		return fmt.Errorf("kubernetes client: %w", err)
-	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -64,7 +54,7 @@ func runBot(ctx context.Context, cfg *config.Config, kubeconfig string, stdin io
 	buildInfo.WithLabelValues(version).Set(1)
 	reg.MustRegister(buildInfo)
 
-	w, err := watchers.New(watchers.Config{}, watchClient, log)
+	alerts, err := buildAlerts(cfg, restCfg, stdout, reg, log)
 	if err != nil {
 		return err
 	}
@@ -86,12 +76,12 @@ func runBot(ctx context.Context, cfg *config.Config, kubeconfig string, stdin io
 	}
 
 	srv := server.New(server.Config{Listen: cfg.Server.Listen}, []server.Check{
-		{Name: "informers", Func: w.Ready},
+		{Name: "informers", Func: alerts.watcher.Ready},
 		{Name: "chat", Func: chat.Ready},
 	}, reg, log)
 
 	g, gctx := errgroup.WithContext(ctx)
-	for _, c := range []component{srv, w, chat} {
+	for _, c := range []component{srv, alerts.pipeline, alerts.watcher, chat} {
 		g.Go(func() error { return c.Start(gctx) })
 	}
 	err = g.Wait()
