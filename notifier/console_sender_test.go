@@ -40,7 +40,7 @@ func TestConsoleSender(t *testing.T) {
 		"  ↳ [re 1] resolved after 3m: CrashLoopBackOff in shop/checkout\n" +
 		"── #alerts · message 2 ──\n" +
 		"Alert storm: 1 new incident in dev\n" +
-		"  - [critical] CrashLoopBackOff — shop/checkout (2 pods)\n\n"
+		"  - [critical] CrashLoopBackOff — shop/checkout (2 pods): api-1, api-2\n\n"
 	require.Equal(t, want, out.String())
 }
 
