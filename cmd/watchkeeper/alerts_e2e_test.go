@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/watchkeeper/watchkeeper/internal/slacktest"
 )
@@ -106,7 +106,9 @@ func TestAlertsEndToEnd(t *testing.T) {
 			return m.TS == origTS && strings.Contains(text(m), "Resolved")
 		})
 		require.GreaterOrEqual(t, resolved.Updated, 1)
-		waitMessage(t, fake, func(p slacktest.PostedMessage) bool { return p.ThreadTS == resolved.TS && strings.Contains(strings.ToLower(text(p)), "resolved") })
+		waitMessage(t, fake, func(p slacktest.PostedMessage) bool {
+			return p.ThreadTS == resolved.TS && strings.Contains(strings.ToLower(text(p)), "resolved")
+		})
 	})
 
 	t.Run("three pods of one deployment are one incident", func(t *testing.T) {
@@ -162,7 +164,7 @@ func TestAlertsSurviveRestart(t *testing.T) {
 	require.NoError(t, first.stop(t))
 	cm, err := k.c.CoreV1().ConfigMaps("watchkeeper").Get(k.ctx(), "watchkeeper-state", metav1.GetOptions{})
 	require.NoError(t, err, "the state was saved")
-	t.Logf("DEBUGSTATE %s", cm.Data["incidents.json"])
+	require.Contains(t, cm.Data["incidents.json"], orig.TS, "the saved state knows the posted message")
 
 	second := startInstance(t, nil, alertConfig(fake, only(ns)))
 	second.waitReady(t)

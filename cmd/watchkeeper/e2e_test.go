@@ -96,7 +96,7 @@ func TestRunSlackLifecycle(t *testing.T) {
 	require.Contains(t, body, "watchkeeper_build_info")
 
 	require.NoError(t, in.stop(t), "graceful shutdown returns no error")
-	require.Zero(t, fake.ActiveConnections(), "the socket is closed on shutdown")
+	require.Eventually(t, func() bool { return fake.ActiveConnections() == 0 }, 5*time.Second, 10*time.Millisecond, "the socket is closed on shutdown")
 	require.Contains(t, in.stderr.String(), `"message":"watchkeeper stopped"`)
 	require.NotContains(t, in.stderr.String(), testBotToken, "tokens are never logged")
 	require.NotContains(t, in.stderr.String(), testAppToken, "tokens are never logged")
