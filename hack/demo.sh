@@ -27,7 +27,7 @@ go build -o "$state/devcluster" ./hack/devcluster
 WATCHKEEPER_CONTROLPLANE_BIN="$bin_dir" "$state/devcluster" \
 	-kubeconfig-out "$state/admin.kubeconfig" \
 	-watchkeeper-kubeconfig-out "$state/watchkeeper.kubeconfig" \
-	-rbac deploy/rbac.yaml -bind-cluster-role watchkeeper \
+	-rbac hack/demo/namespace.yaml -rbac deploy/rbac.yaml -bind-cluster-role watchkeeper \
 	>"$state/devcluster.out" 2>"$state/devcluster.log" &
 cluster_pid=$!
 
@@ -44,6 +44,16 @@ grep -q '^ready ' "$state/devcluster.out" || { echo "demo: control plane not rea
 echo "demo: control plane ready; admin kubeconfig: $state/admin.kubeconfig" >&2
 
 "$bin_dir/kubectl" --kubeconfig "$state/admin.kubeconfig" apply -f hack/demo/resources.yaml >&2
+# Act as the kubelet: report api-0 as OOM-killed and crash-looping, a few
+# seconds after Watchkeeper has started, so it shows up as a live alert.
+(
+	sleep 8
+	now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	sed "s/FINISHED/$now/" hack/demo/crashloop-status.json >"$state/status.json"
+	"$bin_dir/kubectl" --kubeconfig "$state/admin.kubeconfig" -n demo patch pod api-0 \
+		--subresource=status --type=merge --patch-file "$state/status.json" >/dev/null &&
+		echo "demo: (as the kubelet) api-0 is now OOM-killed and crash-looping" >&2
+) &
 
 cat >&2 <<'MSG'
 demo: starting Watchkeeper with the console adapter (no Slack needed).

@@ -94,6 +94,7 @@ func TestRunSlackLifecycle(t *testing.T) {
 	require.Contains(t, body, "watchkeeper_slack_connected 1")
 	require.Contains(t, body, `watchkeeper_chat_requests_total{source="slash"} 2`)
 	require.Contains(t, body, "watchkeeper_build_info")
+	require.Contains(t, body, "watchkeeper_informers_synced 1")
 
 	require.NoError(t, in.stop(t), "graceful shutdown returns no error")
 	require.Eventually(t, func() bool { return fake.ActiveConnections() == 0 }, 5*time.Second, 10*time.Millisecond, "the socket is closed on shutdown")

@@ -58,6 +58,14 @@ func runBot(ctx context.Context, cfg *config.Config, kubeconfig string, stdin io
 	if err != nil {
 		return err
 	}
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "watchkeeper_informers_synced", Help: "1 once the informer caches have synced.",
+	}, func() float64 {
+		if alerts.watcher.Ready() == nil {
+			return 1
+		}
+		return 0
+	}))
 
 	handler := bot.NewCommands(bot.CommandsConfig{ClusterName: cfg.ClusterName, Version: version})
 	var chat chatAdapter
