@@ -11,7 +11,62 @@ import (
 type Watchers struct {
 	Namespaces NamespaceFilter `yaml:"namespaces"`
 	Pods       PodWatch        `yaml:"pods"`
+	PVC        PVCWatch        `yaml:"pvc"`
+	Nodes      NodeWatch       `yaml:"nodes"`
 }
+
+// PVCWatch configures PVC usage (from kubelet volume stats) and stuck-PVC alerts.
+type PVCWatch struct {
+	// Enabled turns PVC watching on. Default true.
+	Enabled *bool `yaml:"enabled"`
+	// Source is kubelet (default: each node's kubelet directly, needs only
+	// nodes/stats) or apiserverProxy (through the API server, needs
+	// nodes/proxy, which also reaches the kubelet's exec endpoint).
+	Source string `yaml:"source"`
+	// CAFile verifies kubelet serving certificates (kubelet source).
+	CAFile string `yaml:"caFile"`
+	// InsecureSkipVerify skips kubelet certificate verification; logged as a warning.
+	InsecureSkipVerify bool `yaml:"insecureSkipVerify"`
+	// Interval between usage sweeps. Default 1m.
+	Interval Duration `yaml:"interval"`
+	// Timeout per kubelet request. Default 10s.
+	Timeout Duration `yaml:"timeout"`
+	// Concurrency bounds kubelets polled at once. Default 4.
+	Concurrency int `yaml:"concurrency"`
+	// WarningPercent, CriticalPercent and ClearPercent apply to bytes and
+	// inodes, with hysteresis. Defaults 80, 90, 75.
+	WarningPercent  float64 `yaml:"warningPercent"`
+	CriticalPercent float64 `yaml:"criticalPercent"`
+	ClearPercent    float64 `yaml:"clearPercent"`
+	// FullHorizon raises an early warning when usage is projected to reach
+	// 100% within it. Default 6h.
+	FullHorizon Duration `yaml:"fullHorizon"`
+	// PendingThreshold: a PVC Pending this long alerts. Default 5m.
+	PendingThreshold Duration `yaml:"pendingThreshold"`
+	// Overrides set thresholds per namespace glob; the first match wins.
+	// The annotations watchkeeper.io/pvc-warning-percent, -critical-percent
+	// and -clear-percent on a PVC win over both.
+	Overrides []PVCOverride `yaml:"overrides"`
+}
+
+// PVCOverride sets thresholds for PVCs in matching namespaces.
+type PVCOverride struct {
+	Namespaces      []string `yaml:"namespaces"`
+	WarningPercent  float64  `yaml:"warningPercent"`
+	CriticalPercent float64  `yaml:"criticalPercent"`
+	ClearPercent    float64  `yaml:"clearPercent"`
+}
+
+// NodeWatch configures node alerts.
+type NodeWatch struct {
+	// Enabled turns node watching on. Default true.
+	Enabled *bool `yaml:"enabled"`
+	// NotReadyGrace: Ready False/Unknown this long alerts. Default 1m.
+	NotReadyGrace Duration `yaml:"notReadyGrace"`
+}
+
+// On reports whether an optional feature flag is on (nil means on).
+func On(b *bool) bool { return b == nil || *b }
 
 // NamespaceFilter selects namespaces by glob ("team-*"). Empty include
 // means every namespace; exclude wins over include.
@@ -99,6 +154,25 @@ func (c *Config) applyAlertDefaults() {
 	}
 	d(&c.Watchers.Pods.PendingThreshold, 5*time.Minute)
 	d(&c.Watchers.Pods.RecentRestartWindow, 10*time.Minute)
+	d(&c.Watchers.PVC.Interval, time.Minute)
+	d(&c.Watchers.PVC.Timeout, 10*time.Second)
+	d(&c.Watchers.PVC.FullHorizon, 6*time.Hour)
+	d(&c.Watchers.PVC.PendingThreshold, 5*time.Minute)
+	d(&c.Watchers.Nodes.NotReadyGrace, time.Minute)
+	if c.Watchers.PVC.Source == "" {
+		c.Watchers.PVC.Source = "kubelet"
+	}
+	if c.Watchers.PVC.Concurrency == 0 {
+		c.Watchers.PVC.Concurrency = 4
+	}
+	f := func(p *float64, v float64) {
+		if *p == 0 {
+			*p = v
+		}
+	}
+	f(&c.Watchers.PVC.WarningPercent, 80)
+	f(&c.Watchers.PVC.CriticalPercent, 90)
+	f(&c.Watchers.PVC.ClearPercent, 75)
 	d(&c.Notifier.GroupWait, 5*time.Second)
 	d(&c.Notifier.RepeatInterval, 4*time.Hour)
 	d(&c.Notifier.ResolveGrace, time.Minute)
@@ -143,6 +217,44 @@ func (c *Config) validateAlerts(ps *Problems) {
 	positive("notifier.repeatInterval", c.Notifier.RepeatInterval)
 	positive("notifier.resolveGrace", c.Notifier.ResolveGrace)
 	positive("notifier.storm.window", c.Notifier.Storm.Window)
+	pvc := c.Watchers.PVC
+	switch pvc.Source {
+	case "kubelet", "apiserverProxy":
+	default:
+		ps.add("watchers.pvc.source", "%q must be kubelet or apiserverProxy", pvc.Source)
+	}
+	if pvc.CAFile != "" && pvc.InsecureSkipVerify {
+		ps.add("watchers.pvc.insecureSkipVerify", "set either caFile or insecureSkipVerify, not both")
+	}
+	positive("watchers.pvc.interval", pvc.Interval)
+	positive("watchers.pvc.timeout", pvc.Timeout)
+	positive("watchers.pvc.fullHorizon", pvc.FullHorizon)
+	positive("watchers.pvc.pendingThreshold", pvc.PendingThreshold)
+	positive("watchers.nodes.notReadyGrace", c.Watchers.Nodes.NotReadyGrace)
+	if pvc.Concurrency < 1 || pvc.Concurrency > 64 {
+		ps.add("watchers.pvc.concurrency", "must be between 1 and 64")
+	}
+	thresholds := func(key string, w, cr, cl float64) {
+		if !(cl > 0 && cl < w && w < cr && cr <= 100) {
+			ps.add(key, "need 0 < clearPercent (%v) < warningPercent (%v) < criticalPercent (%v) <= 100", cl, w, cr)
+		}
+	}
+	thresholds("watchers.pvc", pvc.WarningPercent, pvc.CriticalPercent, pvc.ClearPercent)
+	for i, o := range pvc.Overrides {
+		key := fmt.Sprintf("watchers.pvc.overrides[%d]", i)
+		globs(key+".namespaces", o.Namespaces)
+		w, cr, cl := o.WarningPercent, o.CriticalPercent, o.ClearPercent
+		if w == 0 {
+			w = pvc.WarningPercent
+		}
+		if cr == 0 {
+			cr = pvc.CriticalPercent
+		}
+		if cl == 0 {
+			cl = pvc.ClearPercent
+		}
+		thresholds(key, w, cr, cl)
+	}
 	if c.Notifier.Storm.Threshold < 1 {
 		ps.add("notifier.storm.threshold", "must be at least 1")
 	}

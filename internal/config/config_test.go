@@ -257,3 +257,43 @@ redact:
 		require.Contains(t, keys, k)
 	}
 }
+
+func TestPVCAndNodeSections(t *testing.T) {
+	cfg, err := parse(t, `
+watchers:
+  pvc:
+    source: apiserverProxy
+    interval: 30s
+    warningPercent: 70
+    clearPercent: 60
+    overrides:
+      - namespaces: ["db-*"]
+        criticalPercent: 95
+  nodes:
+    enabled: false
+    notReadyGrace: 2m
+`, nil)
+	require.NoError(t, err)
+	require.Equal(t, "apiserverProxy", cfg.Watchers.PVC.Source)
+	require.Equal(t, 70.0, cfg.Watchers.PVC.WarningPercent)
+	require.Equal(t, 90.0, cfg.Watchers.PVC.CriticalPercent, "default")
+	require.Equal(t, config.Duration(6*time.Hour), cfg.Watchers.PVC.FullHorizon)
+	require.True(t, config.On(cfg.Watchers.PVC.Enabled))
+	require.False(t, config.On(cfg.Watchers.Nodes.Enabled))
+	require.Equal(t, config.Duration(2*time.Minute), cfg.Watchers.Nodes.NotReadyGrace)
+
+	_, err = parse(t, `
+watchers:
+  pvc:
+    source: nodesProxy
+    caFile: /etc/ca.pem
+    insecureSkipVerify: true
+    warningPercent: 95
+    overrides:
+      - namespaces: ["["]
+`, nil)
+	keys := problemKeys(t, err)
+	for _, k := range []string{"watchers.pvc.source", "watchers.pvc.insecureSkipVerify", "watchers.pvc", "watchers.pvc.overrides[0].namespaces[0]"} {
+		require.Contains(t, keys, k)
+	}
+}
