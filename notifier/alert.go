@@ -24,6 +24,10 @@ const (
 	KindNode = "Node"
 )
 
+// ReasonNodeNotReady is the node detector's NotReady reason; pod alerts on
+// such a node fold into its incident.
+const ReasonNodeNotReady = "NodeNotReady"
+
 // ObjectRef names the object an observation is about.
 type ObjectRef struct {
 	Kind      string // KindPod, KindPVC, KindNode

@@ -35,15 +35,17 @@ type incidents struct {
 	byObject map[string][]string // object key → fingerprints it is a member of
 	outboxes map[string]*outbox  // channel → worker
 	refs     map[string]MessageRef
-	posts    []time.Time // recent first posts, for storm detection
-	synced   bool
-	dirty    bool // state changed since the last save
+	// nodesDown maps a NotReady node to its incident, for folding.
+	nodesDown map[string]string
+	posts     []time.Time // recent first posts, for storm detection
+	synced    bool
+	dirty     bool // state changed since the last save
 }
 
 func newIncidents(p *Pipeline, snap Snapshot) *incidents {
 	s := &incidents{
 		p: p, byFP: map[string]*incident{}, byObject: map[string][]string{},
-		outboxes: map[string]*outbox{}, refs: map[string]MessageRef{},
+		outboxes: map[string]*outbox{}, refs: map[string]MessageRef{}, nodesDown: map[string]string{},
 	}
 	for _, si := range snap.Incidents {
 		inc := &incident{
@@ -79,7 +81,23 @@ func (s *incidents) apply(o Observation) {
 				s.p.metrics.suppressed.WithLabelValues(a.Reason, "ignored").Inc()
 				continue
 			}
-			current[a.Fingerprint()] = a
+			fp := a.Fingerprint()
+			// While a node is NotReady, its pods' failures are its symptom:
+			// they join the node's incident instead of opening their own.
+			if a.Object.Kind == KindPod && a.Node != "" {
+				if nodeFP, ok := s.nodesDown[a.Node]; ok {
+					fp = nodeFP
+				}
+			}
+			current[fp] = a
+		}
+	}
+	if o.Object.Kind == KindNode {
+		delete(s.nodesDown, o.Object.Name)
+		for fp, a := range current {
+			if a.Reason == ReasonNodeNotReady {
+				s.nodesDown[o.Object.Name] = fp
+			}
 		}
 	}
 	for fp, a := range current {

@@ -365,3 +365,30 @@ func TestIgnoreAndRoute(t *testing.T) {
 	require.Len(t, p, 1)
 	require.Equal(t, "C0IMAGES", p[0].ref.Channel)
 }
+
+func TestPodAlertsFoldIntoNotReadyNode(t *testing.T) {
+	h := start(t, Config{GroupWait: time.Second, ResolveGrace: time.Minute}, nil, nil)
+	node := Alert{Object: ObjectRef{Kind: KindNode, Name: "node-7"}, Owner: Owner{Kind: "Node", Name: "node-7"}, Node: "node-7",
+		Reason: ReasonNodeNotReady, Severity: SeverityCritical}
+	require.NoError(t, h.p.Observe(Observation{Object: node.Object, Alerts: []Alert{node}}))
+	for i := range 3 {
+		a := Alert{Object: ObjectRef{Kind: KindPod, Namespace: "shop", Name: fmt.Sprintf("api-%d", i)}, Owner: Owner{Kind: "Deployment", Name: "api"},
+			Node: "node-7", Container: "app", Reason: "CrashLoopBackOff"}
+		require.NoError(t, h.p.Observe(Observation{Object: a.Object, Alerts: []Alert{a}}))
+	}
+	// A pod on a healthy node still alerts on its own.
+	h.observe("web-1", "web", "CrashLoopBackOff")
+	h.settle()
+	h.clock.Advance(time.Second)
+	h.eventually(func(p, _, _ []sent) bool { return len(p) == 2 }, "node incident + unrelated pod")
+	h.settle()
+	p, _, _ := h.rec.snapshot()
+	require.Len(t, p, 2, "the node's pods did not post their own messages")
+	var nodeMsg string
+	for _, s := range p {
+		if strings.Contains(s.text, ReasonNodeNotReady) {
+			nodeMsg = s.text
+		}
+	}
+	require.Contains(t, nodeMsg, "members=api-0,api-1,api-2,node-7 count=4")
+}
