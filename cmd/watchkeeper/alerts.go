@@ -16,8 +16,10 @@ import (
 	"github.com/watchkeeper/watchkeeper/internal/redact"
 	"github.com/watchkeeper/watchkeeper/notifier"
 	"github.com/watchkeeper/watchkeeper/watchers"
+	"github.com/watchkeeper/watchkeeper/watchers/capacity"
 	"github.com/watchkeeper/watchkeeper/watchers/detectors"
 	"github.com/watchkeeper/watchkeeper/watchers/enrich"
+	"github.com/watchkeeper/watchkeeper/watchers/volumestats"
 )
 
 // defaultNamespace is where Watchkeeper keeps its state when POD_NAMESPACE
@@ -97,6 +99,27 @@ func buildAlerts(cfg *config.Config, restCfg *rest.Config, stdout io.Writer, reg
 	if err != nil {
 		return nil, err
 	}
+	pvc := cfg.Watchers.PVC
+	var stats *volumestats.Client
+	if config.On(pvc.Enabled) {
+		// The kubelet client gets its own copy of the config: it talks to
+		// kubelets, not the API server, with the same credentials.
+		stats, err = volumestats.NewClient(volumestats.Config{
+			Source:             volumestats.Source(pvc.Source),
+			CAFile:             pvc.CAFile,
+			InsecureSkipVerify: pvc.InsecureSkipVerify,
+			Timeout:            time.Duration(pvc.Timeout),
+			Concurrency:        pvc.Concurrency,
+		}, rest.CopyConfig(restCfg), log)
+		if err != nil {
+			return nil, err
+		}
+	}
+	overrides := make([]watchers.PVCOverride, 0, len(pvc.Overrides))
+	for _, o := range pvc.Overrides {
+		overrides = append(overrides, watchers.PVCOverride{Namespaces: o.Namespaces, Thresholds: capacity.Thresholds{
+			WarningPercent: o.WarningPercent, CriticalPercent: o.CriticalPercent, ClearPercent: o.ClearPercent}})
+	}
 	w, err := watchers.New(watchers.Config{
 		Cluster:           cfg.ClusterName,
 		IncludeNamespaces: cfg.Watchers.Namespaces.Include,
@@ -104,8 +127,19 @@ func buildAlerts(cfg *config.Config, restCfg *rest.Config, stdout io.Writer, reg
 		Detectors: detectors.Config{
 			PendingThreshold:    time.Duration(cfg.Watchers.Pods.PendingThreshold),
 			RecentRestartWindow: time.Duration(cfg.Watchers.Pods.RecentRestartWindow),
+			NodeNotReadyGrace:   time.Duration(cfg.Watchers.Nodes.NotReadyGrace),
+			PVCPendingThreshold: time.Duration(pvc.PendingThreshold),
 		},
-	}, client, meta, pipeline, log)
+		Nodes: config.On(cfg.Watchers.Nodes.Enabled),
+		PVC: watchers.PVCConfig{
+			Enabled:  config.On(pvc.Enabled),
+			Interval: time.Duration(pvc.Interval),
+			Thresholds: capacity.Thresholds{WarningPercent: pvc.WarningPercent, CriticalPercent: pvc.CriticalPercent,
+				ClearPercent: pvc.ClearPercent},
+			Overrides: overrides,
+			Tracker:   capacity.Config{Horizon: time.Duration(pvc.FullHorizon)},
+		},
+	}, watchers.Deps{Client: client, Metadata: meta, Sink: pipeline, VolumeStats: stats}, log)
 	if err != nil {
 		return nil, err
 	}
