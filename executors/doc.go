@@ -5,5 +5,6 @@
 //
 //	executors.Command → Executor → Result
 //
-// Executors land with the chat commands issues.
+// Command, the typed output of the chat parser (bot/parse), is defined here;
+// the executors behind it land with the chat commands issues.
 package executors
