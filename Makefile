@@ -18,9 +18,11 @@ build:
 controlplane:
 	@bash hack/build-controlplane.sh >/dev/null
 
-## test: everything CI runs: lint, the static build, and every test with -race
+## test: everything CI runs: lint, the static build, every test with -race,
+## and a short fuzz of the chat command parser
 test: lint build controlplane
 	go test $(GO_TEST_FLAGS) ./...
+	go test -run '^$$' -fuzz FuzzParse -fuzztime 15s -fuzzminimizetime 3s ./bot/parse/
 
 ## lint: gofmt, go vet and staticcheck must be clean
 lint:
