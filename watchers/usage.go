@@ -2,6 +2,7 @@ package watchers
 
 import (
 	"context"
+	"maps"
 	"strconv"
 	"sync"
 	"time"
@@ -73,8 +74,8 @@ func (u *usageState) alert(key string, pvc *corev1.PersistentVolumeClaim) (notif
 		Cause:    e.a.Cause,
 		Message:  msg,
 		Severity: sev,
-		Labels:   pvc.Labels,
-		Since:    e.stats.At,
+		Labels:   maps.Clone(pvc.Labels),
+		Since:    e.a.Since,
 	}, true
 }
 
