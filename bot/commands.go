@@ -2,11 +2,15 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/watchkeeper/watchkeeper/bot/parse"
+	"github.com/watchkeeper/watchkeeper/executors"
 )
 
-// CommandsConfig configures the built-in command handler.
+// CommandsConfig configures the command handler.
 type CommandsConfig struct {
 	// ClusterName is shown in replies.
 	ClusterName string
@@ -14,8 +18,9 @@ type CommandsConfig struct {
 	Version string
 }
 
-// Commands is the command path behind every adapter. Until the policy engine
-// and the executors are wired in, it answers the built-ins that need no
+// Commands is the command path behind every adapter: every request goes
+// through the strict parser (bot/parse) first. Until the policy engine and
+// the executors are wired in, it answers the built-ins that need no
 // authorization and politely refuses everything else: the default is deny.
 type Commands struct {
 	cfg CommandsConfig
@@ -26,26 +31,39 @@ func NewCommands(cfg CommandsConfig) *Commands { return &Commands{cfg: cfg} }
 
 // Handle answers one request.
 func (c *Commands) Handle(_ context.Context, env Envelope) Reply {
-	fields := strings.Fields(env.Text)
-	if env.Source == SourceMention && len(fields) > 0 && strings.HasPrefix(fields[0], "<@") && strings.HasSuffix(fields[0], ">") {
-		fields = fields[1:] // the mention that addressed us
+	botID := ""
+	if env.Source == SourceMention {
+		botID = env.BotUserID
 	}
-	if len(fields) == 0 {
-		return Reply{Text: c.help(), Ephemeral: true}
+	cmd, err := parse.Parse(env.Text, botID)
+	if err != nil {
+		var perr *parse.Error
+		if errors.As(err, &perr) {
+			if perr.Code == parse.CodeEmpty {
+				return Reply{Text: c.help(), Ephemeral: true}
+			}
+			text := "Sorry, I can't run that. " + perr.Msg
+			if perr.Hint != "" {
+				text += "\n" + perr.Hint
+			}
+			return Reply{Text: text, Ephemeral: true}
+		}
+		return Reply{Text: "Sorry, I can't run that. Try `help`.", Ephemeral: true}
 	}
-	switch strings.ToLower(fields[0]) {
-	case "help":
-		return Reply{Text: c.help(), Ephemeral: true}
-	case "version":
-		return Reply{Text: fmt.Sprintf("Watchkeeper %s on cluster `%s`", c.cfg.Version, c.cfg.ClusterName), Ephemeral: true}
-	case "whoami":
-		return Reply{Text: fmt.Sprintf("You are `%s` (user ID `%s`) in channel `%s` on cluster `%s`.",
-			env.UserName, env.UserID, env.ChannelID, c.cfg.ClusterName), Ephemeral: true}
-	case "ping":
-		return Reply{Text: "pong", Ephemeral: true}
-	default:
-		return Reply{Text: fmt.Sprintf("Sorry, I don't know `%s` or you are not allowed to run it. Try `help`.", firstWord(fields[0])), Ephemeral: true}
+	if cmd.Tool == executors.ToolBuiltin {
+		switch cmd.Verb {
+		case "help":
+			return Reply{Text: c.help(), Ephemeral: true}
+		case "version":
+			return Reply{Text: fmt.Sprintf("Watchkeeper %s on cluster `%s`", c.cfg.Version, c.cfg.ClusterName), Ephemeral: true}
+		case "whoami":
+			return Reply{Text: fmt.Sprintf("You are `%s` (user ID `%s`) in channel `%s` on cluster `%s`.",
+				env.UserName, env.UserID, env.ChannelID, c.cfg.ClusterName), Ephemeral: true}
+		}
 	}
+	// Default deny: no policy grants anything yet.
+	return Reply{Text: fmt.Sprintf("You are not allowed to run `%s` from this channel: no policy allows it. Ask an admin, or run `whoami`.",
+		strings.Join(cmd.Tokens(), " ")), Ephemeral: true}
 }
 
 func (c *Commands) help() string {
@@ -55,24 +73,6 @@ func (c *Commands) help() string {
 		"• `whoami`: your Slack identity as Watchkeeper sees it",
 		"• `version`: Watchkeeper's version",
 	}, "\n")
-}
-
-// firstWord bounds what is echoed back so a reply never repeats a long or
-// hostile input.
-func firstWord(s string) string {
-	const max = 32
-	var b strings.Builder
-	for _, r := range s {
-		if b.Len() >= max {
-			b.WriteString("…")
-			break
-		}
-		if r < 0x20 || r > 0x7e || r == '`' {
-			r = '?'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 var _ Handler = (*Commands)(nil)

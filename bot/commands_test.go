@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -22,9 +23,15 @@ func TestCommandsBuiltins(t *testing.T) {
 		{"  HELP  ", []string{"`help`"}, true},
 		{"version", []string{"v1.2.3", "`prod`"}, true},
 		{"whoami", []string{"`U123`", "`alice`", "`C999`"}, true},
-		{"delete pods --all", []string{"I don't know `delete`"}, true},
-		{"`rm` -rf", []string{"I don't know `?rm?`"}, true},
-		{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", []string{"`aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…`"}, true},
+		{"delete pods --all", []string{"Sorry, I can't run that.", "Unknown flag `--all`"}, true},
+		{"`rm` -rf", []string{"Sorry, I can't run that."}, true},
+		{strings.Repeat("a", 60), []string{"`aaaaaaaaaaaaaaaaaaaaaaaaaaaaa...` is not available"}, true},
+		// Parsed but not authorized: default deny, the command re-rendered canonically.
+		{"k get po -n shop", []string{"not allowed to run `kubectl get po -n shop`", "no policy allows it"}, true},
+		// Refused by the parser, with its reason.
+		{"get pods --server https://evil.example", []string{"Sorry, I can't run that.", "--server"}, true},
+		{"exec -it api -- sh", []string{"Sorry, I can't run that.", "exec"}, true},
+		{"<@U0OTHER> get pods", []string{"Sorry, I can't run that."}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -36,4 +43,16 @@ func TestCommandsBuiltins(t *testing.T) {
 			require.Equal(t, tt.ephemeral, r.Ephemeral)
 		})
 	}
+}
+
+func TestCommandsMentionStripsOnlyOurID(t *testing.T) {
+	c := bot.NewCommands(bot.CommandsConfig{ClusterName: "prod", Version: "v1"})
+	env := bot.Envelope{Source: bot.SourceMention, BotUserID: "U0BOT", UserID: "U123", ChannelID: "C999"}
+	env.Text = "<@U0BOT> whoami"
+	require.Contains(t, c.Handle(context.Background(), env).Text, "`U123`")
+	env.Text = "<@U0SOMEONE> whoami"
+	require.Contains(t, c.Handle(context.Background(), env).Text, "Sorry, I can't run that.")
+	// In a slash command the same text is not a mention of us.
+	env.Source, env.Text = bot.SourceSlash, "<@U0BOT> whoami"
+	require.Contains(t, c.Handle(context.Background(), env).Text, "Sorry, I can't run that.")
 }

@@ -34,7 +34,10 @@ type Envelope struct {
 	ThreadTS string
 	// ResponseURL answers slash commands and button clicks.
 	ResponseURL string
-	ReceivedAt  time.Time
+	// BotUserID is our own user ID, so a mention addressing us can be
+	// stripped (and any other mention refused).
+	BotUserID  string
+	ReceivedAt time.Time
 }
 
 // Reply is what the command path answers.

@@ -14,7 +14,7 @@ import (
 // for anything that is not a request from a person: our own and other bots'
 // messages, edits and other message subtypes.
 func (s *Slack) normalize(evt socketmode.Event) (Envelope, bool) {
-	env := Envelope{ID: evt.Request.EnvelopeID, ReceivedAt: time.Now()}
+	env := Envelope{ID: evt.Request.EnvelopeID, ReceivedAt: time.Now(), BotUserID: s.BotUserID()}
 	switch data := evt.Data.(type) {
 	case slack.SlashCommand:
 		env.Source = SourceSlash
