@@ -50,7 +50,7 @@ func trimNode(obj any) (any, error) {
 			Name: n.Name, UID: n.UID, ResourceVersion: n.ResourceVersion, Labels: n.Labels,
 			CreationTimestamp: n.CreationTimestamp, DeletionTimestamp: n.DeletionTimestamp,
 		},
-		Spec: corev1.NodeSpec{Unschedulable: n.Spec.Unschedulable},
+		Spec: corev1.NodeSpec{Unschedulable: n.Spec.Unschedulable, Taints: n.Spec.Taints},
 		Status: corev1.NodeStatus{
 			Conditions: n.Status.Conditions, Addresses: n.Status.Addresses,
 			Allocatable: n.Status.Allocatable, DaemonEndpoints: n.Status.DaemonEndpoints,
