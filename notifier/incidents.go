@@ -7,6 +7,9 @@ import (
 	"time"
 )
 
+// maxAffected bounds the names an incident remembers for its resolved message.
+const maxAffected = 100
+
 // incident is the pipeline's memory of one fingerprint.
 type incident struct {
 	fp      string
@@ -25,7 +28,8 @@ type incident struct {
 	summarized bool
 	// preexisting incidents were open before the watchers synced.
 	preexisting bool
-	changed     bool // members changed since the last message
+	changed     bool            // members changed since the last message
+	affected    map[string]bool // every member name while firing (bounded), for the resolved view
 }
 
 // incidents is all incident state; only the pipeline goroutine touches it.
@@ -114,6 +118,12 @@ func (s *incidents) apply(o Observation) {
 			s.p.metrics.detected.WithLabelValues(a.Reason).Inc()
 		}
 		if _, had := inc.members[key]; !had {
+			if inc.affected == nil {
+				inc.affected = map[string]bool{}
+			}
+			if len(inc.affected) < maxAffected {
+				inc.affected[a.Object.Name] = true
+			}
 			inc.changed = true
 			inc.lastChange = now
 			s.dirty = true
@@ -267,7 +277,7 @@ func (s *incidents) send(ctx context.Context, inc *incident, kind jobKind, now t
 	}
 	inc.posted = true
 	inc.changed = false
-	if kind != jobUpsert || inc.lastNotified.IsZero() || kind == jobRepeat {
+	if kind != jobUpsert || inc.lastNotified.IsZero() {
 		inc.lastNotified = now
 	}
 	s.dirty = true
@@ -310,12 +320,24 @@ func (s *incidents) digest(ctx context.Context, incs []*incident, title string) 
 	}
 }
 
-func (s *incidents) view(inc *incident, now time.Time) View {
+func (s *incidents) memberNames(inc *incident) []string {
 	names := make([]string, 0, len(inc.members))
 	for _, a := range inc.members {
 		names = append(names, a.Object.Name)
 	}
 	sort.Strings(names)
+	return names
+}
+
+func (s *incidents) view(inc *incident, now time.Time) View {
+	names := s.memberNames(inc)
+	if len(names) == 0 {
+		// Resolved: name everyone who was affected.
+		for n := range inc.affected {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+	}
 	count := len(names)
 	if len(names) > MaxMembersShown {
 		names = names[:MaxMembersShown]

@@ -236,8 +236,9 @@ func TestGroupingDedupRepeatResolve(t *testing.T) {
 	require.Len(t, r, 1, "not resolved within the grace period")
 	h.clock.Advance(31 * time.Second)
 	h.eventually(func(_, u, r []sent) bool { return len(r) == 2 && strings.HasPrefix(u[len(u)-1].text, "resolved") }, "resolved")
-	_, _, r = h.rec.snapshot()
+	_, u, r = h.rec.snapshot()
 	require.Equal(t, "note resolved", r[1].text)
+	require.Contains(t, u[len(u)-1].text, "members=api-1,api-2,api-3 count=3", "the resolved message still names who was affected")
 	require.Equal(t, p[0].ref, r[1].ref)
 }
 
