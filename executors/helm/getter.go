@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
@@ -86,6 +87,10 @@ func (t ctxTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.rt.RoundTrip(req.WithContext(mergeContexts(req.Context(), t.ctx)))
 }
 
+// WrappedRoundTripper lets client-go see through the wrapper (to cancel a
+// request on its own timeout, for one).
+func (t ctxTransport) WrappedRoundTripper() http.RoundTripper { return t.rt }
+
 // mergeContexts returns a context that ends when either ends and carries
 // req's values. Requests made with a real context (helm's own Background or
 // TODO in practice) keep their deadline too.
@@ -105,4 +110,5 @@ var (
 	_ genericclioptions.RESTClientGetter = (*clientGetter)(nil)
 	_ clientcmd.ClientConfig             = (*clientConfig)(nil)
 	_ clientcmd.ConfigAccess             = noConfigAccess{}
+	_ utilnet.RoundTripperWrapper        = ctxTransport{}
 )

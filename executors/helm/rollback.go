@@ -67,4 +67,3 @@ func (c *call) uninstall() (executors.Result, error) {
 	res.Summary = summary
 	return res, nil
 }
-
