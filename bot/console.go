@@ -115,7 +115,14 @@ func (c *Console) handle(ctx context.Context, env Envelope) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.CommandTimeout)
 	defer cancel()
 	r := c.handler.Handle(ctx, env)
-	c.Printf("> %s\n%s\n", env.Text, r.Text)
+	out := r.Text
+	if r.Output != "" {
+		out += "\n" + strings.TrimRight(r.Output, "\n")
+	}
+	for _, b := range r.Buttons {
+		out += fmt.Sprintf("\n[%s] (a Slack button; not available on the console)", b.Text)
+	}
+	c.Printf("> %s\n%s\n", env.Text, out)
 }
 
 // Printf writes to the console output; safe for concurrent use, so the

@@ -77,7 +77,7 @@ func TestConsoleRunsLinesAsLocalUser(t *testing.T) {
 func TestConsoleStopsOnCancelWhileReading(t *testing.T) {
 	r, w := io.Pipe()
 	defer w.Close()
-	c, err := bot.NewConsole(bot.ConsoleConfig{In: r, Out: io.Discard}, bot.NewCommands(bot.CommandsConfig{}), zerolog.Nop())
+	c, err := bot.NewConsole(bot.ConsoleConfig{In: r, Out: io.Discard}, bot.NewCommands(bot.CommandsConfig{}, zerolog.Nop()), zerolog.Nop())
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -36,15 +36,52 @@ type Envelope struct {
 	ResponseURL string
 	// BotUserID is our own user ID, so a mention addressing us can be
 	// stripped (and any other mention refused).
-	BotUserID  string
+	BotUserID string
+	// HomeTeamID is our own Slack team (from auth.test); a request from any
+	// other team (Slack Connect) is refused. Empty: not checked (console).
+	HomeTeamID string
+	// ActionID is the button pressed, for SourceAction; Text is its value.
+	ActionID   string
 	ReceivedAt time.Time
+}
+
+// PolicyChannel is the channel authorization is keyed on: the channel ID,
+// or "dm" for a direct message, which is its own scope.
+func (e Envelope) PolicyChannel() string {
+	if e.Source == SourceDM {
+		return "dm"
+	}
+	return e.ChannelID
 }
 
 // Reply is what the command path answers.
 type Reply struct {
+	// Text is Slack mrkdwn: who ran what, a refusal, help.
 	Text string
+	// Output is command output, shown verbatim: in a code block when short,
+	// as an uploaded file with a preview when long.
+	Output string
+	// OutputName names the file when Output is uploaded ("get-pods.txt").
+	OutputName string
 	// Ephemeral replies are shown only to the requesting user (refusals, help).
 	Ephemeral bool
+	// ReplaceOriginal replaces the message a button was pressed on (approval
+	// requests) instead of posting a new one.
+	ReplaceOriginal bool
+	// Buttons are shown under the text (approval requests).
+	Buttons []Button
+}
+
+// Button is an interactive button on a reply.
+type Button struct {
+	ActionID string
+	Text     string
+	Value    string
+	// Style is "", "primary" or "danger".
+	Style string
+	// Confirm, when set, asks "are you sure?" with this text before the
+	// click is sent.
+	Confirm string
 }
 
 // Handler runs one request. It is consumed by every adapter; implementations

@@ -7,10 +7,11 @@ import (
 )
 
 type slackMetrics struct {
-	connected prometheus.Gauge
-	connects  prometheus.Counter
-	envelopes *prometheus.CounterVec
-	busy      prometheus.Counter
+	connected  prometheus.Gauge
+	connects   prometheus.Counter
+	envelopes  *prometheus.CounterVec
+	busy       prometheus.Counter
+	duplicates prometheus.Counter
 }
 
 func newSlackMetrics(reg prometheus.Registerer) (*slackMetrics, error) {
@@ -27,11 +28,14 @@ func newSlackMetrics(reg prometheus.Registerer) (*slackMetrics, error) {
 		busy: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "watchkeeper_chat_busy_total", Help: "Chat requests refused because every worker was busy.",
 		}),
+		duplicates: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "watchkeeper_chat_duplicates_total", Help: "Redelivered chat requests ignored (same envelope or event ID).",
+		}),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.connected, m.connects, m.envelopes, m.busy} {
+	for _, c := range []prometheus.Collector{m.connected, m.connects, m.envelopes, m.busy, m.duplicates} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if !errors.As(err, &are) {

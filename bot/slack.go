@@ -35,6 +35,11 @@ type SlackConfig struct {
 	// HTTPClient is used for the Web API and response_url. Default: a client
 	// with a 30s timeout.
 	HTTPClient *http.Client
+	// SlashCommand is the command this app answers. Default "/kube".
+	SlashCommand string
+	// DedupWindow is how long a delivered envelope or event ID is
+	// remembered, so a redelivery runs once. Default 15m.
+	DedupWindow time.Duration
 }
 
 func (c SlackConfig) withDefaults() SlackConfig {
@@ -53,6 +58,12 @@ func (c SlackConfig) withDefaults() SlackConfig {
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
+	if c.SlashCommand == "" {
+		c.SlashCommand = "/kube"
+	}
+	if c.DedupWindow <= 0 {
+		c.DedupWindow = 15 * time.Minute
+	}
 	return c
 }
 
@@ -65,12 +76,14 @@ type Slack struct {
 	log     zerolog.Logger
 	metrics *slackMetrics
 	pool    *pool
+	seen    *seenSet
 
 	hellos atomic.Int64 // connections established, to reset the backoff
 
 	mu        sync.RWMutex
 	connected bool
 	botUserID string
+	teamID    string
 }
 
 // NewSlack builds the adapter. It makes no network calls; Start does.
@@ -98,6 +111,7 @@ func NewSlack(cfg SlackConfig, handler Handler, reg prometheus.Registerer, log z
 		log:     log.With().Str("component", "slack").Logger(),
 		metrics: m,
 		pool:    newPool(cfg.Workers, cfg.Queue),
+		seen:    newSeenSet(cfg.DedupWindow, time.Now),
 	}, nil
 }
 
@@ -151,7 +165,7 @@ func (s *Slack) authenticate(ctx context.Context) error {
 		resp, err := s.api.AuthTestContext(ctx)
 		if err == nil {
 			s.mu.Lock()
-			s.botUserID = resp.UserID
+			s.botUserID, s.teamID = resp.UserID, resp.TeamID
 			s.mu.Unlock()
 			s.log.Info().Str("bot_user_id", resp.UserID).Str("team_id", resp.TeamID).Msg("authenticated to slack")
 			return nil
@@ -236,6 +250,13 @@ func (s *Slack) onEvent(ctx context.Context, sm *socketmode.Client, evt socketmo
 		}
 		env, ok := s.normalize(evt)
 		if !ok {
+			return
+		}
+		// Slack redelivers what it thinks was not acked (same envelope ID),
+		// and retries events (new envelope, same event ID): run each once.
+		if !s.seen.first(evt.Request.EnvelopeID, env.ID) {
+			s.metrics.duplicates.Inc()
+			s.log.Info().Str("envelope_id", evt.Request.EnvelopeID).Str("id", env.ID).Msg("duplicate delivery ignored")
 			return
 		}
 		s.metrics.envelopes.WithLabelValues(string(env.Source)).Inc()

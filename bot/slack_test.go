@@ -160,7 +160,7 @@ func TestSlackReconnectsAfterDisconnectAndHardClose(t *testing.T) {
 func TestSlackInvalidTokenStopsLoudly(t *testing.T) {
 	fake := slacktest.NewTestServer(t, slacktest.Options{BotToken: botToken, AppToken: appToken})
 	s, err := bot.NewSlack(bot.SlackConfig{BotToken: "xoxb-wrong", AppToken: appToken, APIURL: fake.APIURL()},
-		bot.NewCommands(bot.CommandsConfig{}), nil, zerolog.Nop())
+		bot.NewCommands(bot.CommandsConfig{}, zerolog.Nop()), nil, zerolog.Nop())
 	require.NoError(t, err)
 	err = s.Start(waitCtx(t))
 	require.ErrorContains(t, err, "invalid_auth")
@@ -168,7 +168,7 @@ func TestSlackInvalidTokenStopsLoudly(t *testing.T) {
 	require.Error(t, s.Ready())
 
 	s, err = bot.NewSlack(bot.SlackConfig{BotToken: botToken, AppToken: "xapp-wrong", APIURL: fake.APIURL()},
-		bot.NewCommands(bot.CommandsConfig{}), nil, zerolog.Nop())
+		bot.NewCommands(bot.CommandsConfig{}, zerolog.Nop()), nil, zerolog.Nop())
 	require.NoError(t, err)
 	err = s.Start(waitCtx(t))
 	require.ErrorContains(t, err, "invalid_auth")

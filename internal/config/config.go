@@ -20,6 +20,10 @@ type Config struct {
 	Ignore   Ignore    `yaml:"ignore"`
 	Silences []Silence `yaml:"silences"`
 	Redact   Redact    `yaml:"redact"`
+
+	RBAC     RBAC     `yaml:"rbac"`
+	Audit    Audit    `yaml:"audit"`
+	Commands Commands `yaml:"commands"`
 }
 
 // Slack configures the Slack adapter. When neither token is set Watchkeeper
@@ -37,6 +41,8 @@ type Slack struct {
 	APIURL string `yaml:"apiURL"`
 	// AlertChannel is the ID (not the name) of the default channel for alerts.
 	AlertChannel string `yaml:"alertChannel"`
+	// SlashCommand is the slash command the Slack app registers. Default "/kube".
+	SlashCommand string `yaml:"slashCommand"`
 }
 
 // Enabled reports whether Slack is configured; otherwise the console adapter runs.
@@ -127,4 +133,5 @@ func (c *Config) ApplyDefaults() {
 		c.Log.Level = DefaultLogLevel
 	}
 	c.applyAlertDefaults()
+	c.applyCommandDefaults()
 }

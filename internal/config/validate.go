@@ -62,6 +62,7 @@ func (c *Config) Validate() Problems {
 		ps.add("log.level", "%q must be one of trace, debug, info, warn, error, fatal, panic, disabled", c.Log.Level)
 	}
 	c.validateAlerts(&ps)
+	c.validateCommands(&ps)
 	return ps
 }
 

@@ -11,8 +11,11 @@ import (
 // every payload, as Slack still does.
 const VerificationToken = "slacktest-verification-token"
 
+// DefaultSlashCommand is the command a SlashCommand without one invokes.
+const DefaultSlashCommand = "/kube"
+
 // SlashCommand is a slash command invocation to deliver. Empty fields get
-// defaults: TeamID from Options, UserName from Options.Users (else the ID),
+// defaults: Command DefaultSlashCommand, TeamID from Options, UserName from Options.Users (else the ID),
 // ChannelName "directmessage" for D... channels (else the lower-cased ID),
 // TriggerID and EnvelopeID generated, ResponseURL a new ResponseURL bound to
 // the channel and user.
@@ -89,6 +92,9 @@ func (s *Server) SendSlashCommand(ctx context.Context, cmd SlashCommand) (string
 	s.defaultsLocked(&cmd.TeamID, &cmd.UserName, cmd.UserID, &cmd.ChannelName, cmd.ChannelID, &cmd.EnvelopeID)
 	if cmd.TriggerID == "" {
 		cmd.TriggerID = s.nextTriggerIDLocked()
+	}
+	if cmd.Command == "" {
+		cmd.Command = DefaultSlashCommand
 	}
 	target := responseTarget{channel: cmd.ChannelID, user: cmd.UserID}
 	cmd.ResponseURL = s.bindResponseURLLocked(cmd.ResponseURL, target)
