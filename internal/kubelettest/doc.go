@@ -1,5 +1,6 @@
 // Package kubelettest is an in-process fake kubelet that serves the read-only
-// stats API Watchkeeper polls for PVC usage.
+// stats API Watchkeeper polls for PVC usage, and container logs for the API
+// server's pods/log.
 //
 // It sits under the tests of watchers/volumestats and of the binary's PVC
 // wiring: a test starts a [Kubelet], points a volumestats.Client at
@@ -18,6 +19,12 @@
 //     resource nodes, subresource stats, decided by [Options.Authorize]
 //     (a SubjectAccessReview in a real cluster; see [SARAuthorizer]).
 //     Denial is 403 with the kubelet's message.
+//   - GET /containerLogs/{namespace}/{pod}/{container} answers the lines a
+//     test set with [Kubelet.SetLogs], honouring tailLines, sinceSeconds,
+//     previous, timestamps and limitBytes (follow is ignored). The kubelet
+//     authorizes it as subresource proxy. A Node whose status carries
+//     InternalIP 127.0.0.1 and daemonEndpoints.kubeletEndpoint.port
+//     [Kubelet.Port] lets a real API server proxy pods/log to the fake.
 //   - GET /stats/summary answers the v1alpha1 Summary JSON with the node
 //     block, per-pod container and network stats, a projected token volume
 //     without pvcRef in every pod, and the PVC-backed volumes the test set.
@@ -26,8 +33,9 @@
 // client gives up, for "dead kubelet" tests. [Kubelet.Requests] counts what
 // arrived.
 //
-// What the fake does not model: any endpoint but /stats/summary (others are
-// 404 after authorization), the kubelet's caching of authn/authz decisions,
-// the KubeletFineGrainedAuthz fallback to nodes/proxy, and container, CPU or
-// memory numbers that mean anything.
+// What the fake does not model: any endpoint but /stats/summary and
+// /containerLogs (others are 404 after authorization), log streaming, the
+// kubelet's caching of authn/authz decisions, the KubeletFineGrainedAuthz
+// fallback to nodes/proxy, and container, CPU or memory numbers that mean
+// anything.
 package kubelettest

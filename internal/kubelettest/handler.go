@@ -49,13 +49,17 @@ func (k *Kubelet) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	if r.URL.Path != summaryPath {
+	if r.URL.Path != summaryPath && !isSubpath(r.URL.Path, containerLogsPath) {
 		http.NotFound(w, r)
 		return
 	}
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)
 		http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if r.URL.Path != summaryPath {
+		k.serveContainerLogs(w, r)
 		return
 	}
 	body, err := k.SummaryJSON()

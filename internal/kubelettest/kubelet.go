@@ -69,6 +69,7 @@ type Kubelet struct {
 
 	mu        sync.Mutex
 	pods      map[podKey]*pod
+	logs      map[logKey][]LogLine
 	hang      chan struct{} // non-nil while hanging; closed by SetHang(false)
 	started   bool
 	closed    bool
@@ -102,6 +103,7 @@ func New(opts Options) (*Kubelet, error) {
 		serving: serving,
 		closing: make(chan struct{}),
 		pods:    map[podKey]*pod{},
+		logs:    map[logKey][]LogLine{},
 	}, nil
 }
 
