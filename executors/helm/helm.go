@@ -90,9 +90,11 @@ func New(opts Options) (*Runner, error) {
 	if opts.SecretKeys == nil {
 		opts.SecretKeys = DefaultSecretKeys()
 	}
-	for i, k := range opts.SecretKeys {
-		opts.SecretKeys[i] = strings.ToLower(k)
+	keys := make([]string, 0, len(opts.SecretKeys)) // the caller's slice stays theirs
+	for _, k := range opts.SecretKeys {
+		keys = append(keys, strings.ToLower(k))
 	}
+	opts.SecretKeys = keys
 	if opts.Log == nil {
 		opts.Log = func(string, ...any) {}
 	}
@@ -257,8 +259,16 @@ func bounded[T any](c *call, fn func() (T, error)) (T, error) {
 	}
 	done := make(chan result, 1) // buffered: an abandoned fn must not block
 	go func() {
-		v, err := fn()
-		done <- result{v, err}
+		var res result
+		// A panic in helm (helm/helm#1347 is one) must fail this command, not
+		// the process: it would otherwise escape on this goroutine.
+		defer func() {
+			if p := recover(); p != nil {
+				res.err = fmt.Errorf("helm %s panicked: %v", c.cmd.Verb, p)
+			}
+			done <- res
+		}()
+		res.v, res.err = fn()
 	}()
 	select {
 	case res := <-done:

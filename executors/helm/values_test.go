@@ -4,6 +4,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"k8s.io/client-go/rest"
+
+	"github.com/watchkeeper/watchkeeper/executors"
 )
 
 func TestMaskValues(t *testing.T) {
@@ -46,4 +49,19 @@ func TestCapped(t *testing.T) {
 	res = capped([]byte("aé"), 2)
 	require.Equal(t, "a", res.Text)
 	require.True(t, res.Truncated)
+}
+
+func TestSecretKeysOption(t *testing.T) {
+	keys := []string{"PIN"}
+	r, err := New(Options{Config: &rest.Config{Host: "https://127.0.0.1:1"}, CacheDir: t.TempDir(), SecretKeys: keys})
+	require.NoError(t, err)
+	require.Equal(t, []string{"PIN"}, keys, "the caller's slice is not changed")
+	require.Equal(t, map[string]any{"userPin": masked, "password": "shown"},
+		maskValues(map[string]any{"userPin": "1234", "password": "shown"}, r.Options().SecretKeys))
+}
+
+func TestBoundedPanic(t *testing.T) {
+	c := &call{ctx: t.Context(), cmd: executors.Command{Tool: executors.ToolHelm, Verb: "status"}}
+	_, err := bounded(c, func() (int, error) { panic("boom") })
+	require.EqualError(t, err, "helm status panicked: boom")
 }
