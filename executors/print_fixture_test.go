@@ -17,6 +17,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
 	"github.com/watchkeeper/watchkeeper/internal/testenv"
@@ -91,6 +92,7 @@ type prFixture struct {
 	deploy string
 	rs     string
 	pods   []string // running (restarted), crash-looping
+	uids   map[string]types.UID
 	node   string
 }
 
@@ -103,7 +105,7 @@ func prWorld(t *testing.T) prFixture {
 	ctx := t.Context()
 	cs := admin(t)
 	ns := prNamespace(t)
-	f := prFixture{ns: ns, label: "pr-test=" + ns, deploy: "api", rs: "api-6d4cf56db6", node: "node-" + ns}
+	f := prFixture{ns: ns, label: "pr-test=" + ns, deploy: "api", rs: "api-6d4cf56db6", node: "node-" + ns, uids: map[string]types.UID{}}
 	labels := map[string]string{"app": "api", "pr-test": ns}
 	podLabels := map[string]string{"app": "api", "pr-test": ns, "pod-template-hash": "6d4cf56db6"}
 	container := corev1.Container{
@@ -221,6 +223,7 @@ func prWorld(t *testing.T) prFixture {
 		_, err = cs.CoreV1().Pods(ns).UpdateStatus(ctx, pod, metav1.UpdateOptions{})
 		require.NoError(t, err)
 		f.pods = append(f.pods, name)
+		f.uids[name] = pod.UID
 	}
 
 	// Events out of time order, so the sort is visible; relative to now so
@@ -229,7 +232,7 @@ func prWorld(t *testing.T) prFixture {
 	ev := func(name, reason, typ, msg, obj string, first, last time.Duration, count int32) {
 		_, err := cs.CoreV1().Events(ns).Create(ctx, &corev1.Event{
 			ObjectMeta:     metav1.ObjectMeta{Name: name},
-			InvolvedObject: corev1.ObjectReference{Kind: "Pod", APIVersion: "v1", Namespace: ns, Name: obj},
+			InvolvedObject: corev1.ObjectReference{Kind: "Pod", APIVersion: "v1", Namespace: ns, Name: obj, UID: f.uids[obj]},
 			Reason:         reason, Message: msg, Type: typ, Count: count,
 			FirstTimestamp: metav1.NewTime(now.Add(-first)), LastTimestamp: metav1.NewTime(now.Add(-last)),
 			Source: corev1.EventSource{Component: "kubelet", Host: f.node},
