@@ -23,7 +23,7 @@ func (r *Runner) describe(ctx context.Context, c *call) (Result, error) {
 	if err := denySecretOutput(t, cmd); err != nil {
 		return Result{}, err
 	}
-	getter := c.maskingGetter()
+	getter := c.maskingGetter(ctx)
 	args := append([]string{qualified(t)}, cmd.Names...)
 	res := resource.NewBuilder(getter).
 		Unstructured().

@@ -39,7 +39,7 @@ func (r *Runner) events(ctx context.Context, c *call) (Result, error) {
 			fields.OneTermEqualSelector("involvedObject.apiVersion", gvk.GroupVersion().String()),
 			fields.OneTermEqualSelector("involvedObject.name", cmd.Names[0])).String()
 	}
-	cfg, err := c.getter().ToRESTConfig()
+	cfg, err := c.maskingGetter(ctx).ToRESTConfig()
 	if err != nil {
 		return Result{}, err
 	}

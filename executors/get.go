@@ -39,7 +39,9 @@ func (r *Runner) get(ctx context.Context, c *call) (Result, error) {
 		return Result{}, err
 	}
 	human := cmd.Output == "" || cmd.Output == "wide"
-	b := resource.NewBuilder(c.getter()).
+	// The masking getter too: env values are masked on the wire as well as in
+	// the objects printed below.
+	b := resource.NewBuilder(c.maskingGetter(ctx)).
 		Unstructured().
 		NamespaceParam(c.ns).DefaultNamespace().AllNamespaces(cmd.AllNamespaces).
 		LabelSelectorParam(cmd.Selector).

@@ -195,3 +195,16 @@ func TestGetTruncated(t *testing.T) {
 	full := prRun(t, newRunner(t, nil), viewer, Command{Verb: "get", Resource: "pods", Namespace: f.ns})
 	require.False(t, full.Truncated)
 }
+
+func TestGetAgeMaskHelper(t *testing.T) {
+	for in, want := range map[string]string{
+		"api-6d4cf56db6-x7k2p   1/1   Running   3 (330d ago)    5s":    "api-6d4cf56db6-x7k2p   1/1   Running   3 (<age> ago)    <age>",
+		"node-1   Ready   <none>   3m2s   v1.37.2":                     "node-1   Ready   <none>   <age>   v1.37.2",
+		"3m1s (x12 over 50m)   Warning   BackOff   Pod/api   Back-off": "<age> (x12 over <age>)   Warning   BackOff   Pod/api   Back-off",
+		"  Normal   Scheduled   2y3d   default-scheduler   <unknown>":  "  Normal   Scheduled   <age>   default-scheduler   <age>",
+		"Start Time:   Fri, 02 Jan 2026 03:04:05 +0000":                "Start Time:   Fri, 02 Jan 2026 03:04:05 +0000",
+		"Image:  registry.example/api:1.4.2 v2 5xs":                    "Image:  registry.example/api:1.4.2 v2 5xs",
+	} {
+		require.Equal(t, want, prMaskAges(in), in)
+	}
+}

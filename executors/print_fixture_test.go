@@ -15,6 +15,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -58,7 +59,7 @@ func prGrantViewers(t *testing.T) {
 
 func prIgnoreExists(t *testing.T, err error) {
 	t.Helper()
-	if err != nil && !strings.Contains(err.Error(), "already exists") {
+	if !apierrors.IsAlreadyExists(err) {
 		require.NoError(t, err)
 	}
 }

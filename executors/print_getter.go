@@ -1,6 +1,7 @@
 package executors
 
 import (
+	"context"
 	"net/http"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -11,17 +12,20 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
-// maskingGetter is the call's impersonated RESTClientGetter, made into the
-// full genericclioptions.RESTClientGetter that kubectl's describers want,
-// whose clients see every API response with secret env values masked.
+// maskingGetter is the call's impersonated RESTClientGetter (call.getter),
+// made into the full genericclioptions.RESTClientGetter that kubectl's
+// describers want. Its clients see every API response with secret env values
+// masked, and their requests are bound to the command's context: kubectl's
+// builder and describers take none and use context.TODO.
 type maskingGetter struct {
 	g    *clientGetter
+	ctx  context.Context
 	ns   string
 	mask envMasker
 }
 
-func (c *call) maskingGetter() *maskingGetter {
-	return &maskingGetter{g: c.getter(), ns: c.ns, mask: c.r.envMasker()}
+func (c *call) maskingGetter(ctx context.Context) *maskingGetter {
+	return &maskingGetter{g: c.getter(), ctx: ctx, ns: c.ns, mask: c.r.envMasker()}
 }
 
 // ToRESTConfig forces JSON, the only encoding the masking transport reads.
@@ -32,8 +36,24 @@ func (m *maskingGetter) ToRESTConfig() (*rest.Config, error) {
 	}
 	cfg.ContentType = runtime.ContentTypeJSON
 	cfg.AcceptContentTypes = runtime.ContentTypeJSON
-	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &maskTransport{next: rt, mask: m.mask} })
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return &ctxTransport{ctx: m.ctx, next: &maskTransport{next: rt, mask: m.mask}}
+	})
 	return cfg, nil
+}
+
+// ctxTransport gives requests made without a context (context.TODO, whose
+// Done is nil) the command's context, so its deadline ends them.
+type ctxTransport struct {
+	ctx  context.Context
+	next http.RoundTripper
+}
+
+func (t *ctxTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Context().Done() == nil && t.ctx != nil {
+		req = req.WithContext(t.ctx)
+	}
+	return t.next.RoundTrip(req)
 }
 
 func (m *maskingGetter) ToDiscoveryClient() (discovery.CachedDiscoveryInterface, error) {
