@@ -1,9 +1,11 @@
 package executors
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
@@ -206,5 +208,27 @@ func TestGetAgeMaskHelper(t *testing.T) {
 		"Image:  registry.example/api:1.4.2 v2 5xs":                    "Image:  registry.example/api:1.4.2 v2 5xs",
 	} {
 		require.Equal(t, want, prMaskAges(in), in)
+	}
+}
+
+// TestGetDeadline: kubectl's builder takes no context, yet the command's
+// deadline ends its requests.
+func TestGetDeadline(t *testing.T) {
+	prGrantViewers(t)
+	f := prWorld(t)
+	r := newRunner(t, nil)
+	_, err := r.Resolve(t.Context(), "pods") // discovery is not what is tested
+	require.NoError(t, err)
+	for _, verb := range []string{"get", "describe", "events"} {
+		ctx, cancel := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
+		cmd := Command{Tool: ToolKubectl, Verb: verb, Resource: "pods", Namespace: f.ns}
+		if verb != "get" {
+			cmd.Names = []string{f.pods[0]}
+		}
+		_, err := r.Run(ctx, viewer, cmd)
+		cancel()
+		var ue *UserError
+		require.True(t, errors.As(err, &ue), "%s: %v", verb, err)
+		require.Equal(t, "The command timed out before the cluster answered.", ue.Msg, verb)
 	}
 }
