@@ -369,28 +369,65 @@ func (c *Commands) decideApproval(ctx context.Context, env Envelope, rec *AuditR
 	return c.execute(ctx, p.Env, p.Cmd, p.Req, rec, env.UserID)
 }
 
+// Check is the answer to "may this user run this here?" without running it.
+type Check struct {
+	// Command is the parsed command in its canonical spelling.
+	Command string
+	// Builtin commands need no authorization.
+	Builtin       bool
+	Request       rbac.Request
+	Decision      rbac.Decision
+	NeedsApproval bool
+}
+
+// Check parses text and authorizes it for env's user and channel exactly as
+// Handle would, without running anything: the answer of `can-i` and of
+// `watchkeeper policy test`. A text that does not parse is an error.
+func (c *Commands) Check(ctx context.Context, env Envelope, text string) (Check, error) {
+	cmd, err := parse.Parse(text, "")
+	if err != nil {
+		return Check{}, err
+	}
+	return c.check(ctx, env, cmd)
+}
+
+func (c *Commands) check(ctx context.Context, env Envelope, cmd executors.Command) (Check, error) {
+	ch := Check{Command: cmd.String()}
+	if cmd.Tool == executors.ToolBuiltin && cmd.Action == "" {
+		ch.Builtin = true
+		ch.Decision = rbac.Decision{Allowed: true, Reason: "a built-in anyone may use"}
+		return ch, nil
+	}
+	req, err := c.request(ctx, env, cmd)
+	if err != nil {
+		return ch, err
+	}
+	ch.Request = req
+	if c.cfg.Policy == nil {
+		ch.Decision = rbac.Decision{Reason: "no policy is configured (default deny)"}
+		return ch, nil
+	}
+	ch.Decision = c.cfg.Policy.Authorize(ctx, req)
+	ch.NeedsApproval = ch.Decision.Allowed && c.cfg.Policy.NeedsApproval(req)
+	return ch, nil
+}
+
 // canI answers whether the user may run the inner command here, and why.
 func (c *Commands) canI(ctx context.Context, env Envelope, cmd executors.Command, rec *AuditRecord) Reply {
-	inner := *cmd.Inner
-	if inner.Tool == executors.ToolBuiltin && inner.Action == "" {
-		return Reply{Text: fmt.Sprintf("yes: `%s` is a built-in anyone may use.", inner.String()), Ephemeral: true}
-	}
-	req, err := c.request(ctx, env, inner)
+	ch, err := c.check(ctx, env, *cmd.Inner)
 	if err != nil {
 		return Reply{Text: "no: " + userText(err), Ephemeral: true}
 	}
-	rec.Namespace, rec.Resource, rec.Action = req.Namespace, req.Resource, req.Action
-	if c.cfg.Policy == nil {
-		return Reply{Text: "no: no policy is configured (default deny)", Ephemeral: true}
+	if ch.Builtin {
+		return Reply{Text: fmt.Sprintf("yes: `%s` is a built-in anyone may use.", ch.Command), Ephemeral: true}
 	}
-	d := c.cfg.Policy.Authorize(ctx, req)
-	rec.Rule = d.Rule
-	text := fmt.Sprintf("`%s` as <@%s> in %s: %s", inner.String(), env.UserID, where(env), rbac.Explain(d))
-	if d.Allowed && c.cfg.Policy.NeedsApproval(req) {
+	rec.Namespace, rec.Resource, rec.Action, rec.Rule = ch.Request.Namespace, ch.Request.Resource, ch.Request.Action, ch.Decision.Rule
+	text := fmt.Sprintf("`%s` as <@%s> in %s: %s", ch.Command, env.UserID, where(env), rbac.Explain(ch.Decision))
+	if ch.NeedsApproval {
 		text += "\nIt needs approval by a second person before it runs."
 	}
-	if d.Allowed && c.cfg.Impersonate {
-		u, g := rbac.ImpersonationFor(env.UserID, c.cfg.Policy.Roles(ctx, env.UserID, req.ChannelID), c.cfg.RoleGroups)
+	if ch.Decision.Allowed && c.cfg.Impersonate {
+		u, g := rbac.ImpersonationFor(env.UserID, c.cfg.Policy.Roles(ctx, env.UserID, ch.Request.ChannelID), c.cfg.RoleGroups)
 		text += fmt.Sprintf("\nIt would run as Kubernetes user `%s`%s, so cluster RBAC must allow it too.", u, groupsText(g))
 	}
 	return Reply{Text: text, Ephemeral: true}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -88,6 +89,42 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		},
 	}
 
-	root.AddCommand(runCmd, checkCmd, versionCmd)
+	root.AddCommand(runCmd, checkCmd, versionCmd, policyCommand(stdout, stderr))
 	return root.ExecuteContext(ctx)
+}
+
+// policyCommand is `watchkeeper policy test`: the can-i answer, offline, for
+// policy reviews in CI. It exits 0 when the command is allowed and 1 when it
+// is denied or cannot be parsed.
+func policyCommand(stdout, stderr io.Writer) *cobra.Command {
+	policy := &cobra.Command{Use: "policy", Short: "Work with the command policy (rbac.policyFile)"}
+	var file, user, channel, team, namespace string
+	test := &cobra.Command{
+		Use:   "test --policy FILE --user U… --channel C… -- COMMAND...",
+		Short: "Decide one chat command against a policy file, offline, as can-i would",
+		Example: `  watchkeeper policy test --policy policy.csv --user U0ALICE01 --channel C0DEV1 -- kubectl get pods -n team-a-web
+  watchkeeper policy test --policy policy.csv --user U0ALICE01 --channel dm -- logs api-0 -n team-a-web`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			allowed, err := policyTest(cmd.Context(), file, team, user, channel, namespace, strings.Join(args, " "), stdout)
+			if err != nil {
+				fmt.Fprintln(stderr, err)
+				return reportedError{err}
+			}
+			if !allowed {
+				return reportedError{errors.New("denied")}
+			}
+			return nil
+		},
+	}
+	test.Flags().StringVar(&file, "policy", "", "the policy CSV file")
+	test.Flags().StringVar(&user, "user", "", "the Slack user ID (U…/W…)")
+	test.Flags().StringVar(&channel, "channel", "", "the Slack channel ID (C…/G…/D…), or dm")
+	test.Flags().StringVar(&team, "team", "", "the Slack team ID (optional)")
+	test.Flags().StringVar(&namespace, "default-namespace", config.DefaultCommandNamespace, "the namespace of a command without -n (commands.defaultNamespace)")
+	for _, f := range []string{"policy", "user", "channel"} {
+		_ = test.MarkFlagRequired(f)
+	}
+	policy.AddCommand(test)
+	return policy
 }

@@ -24,7 +24,8 @@ var env *testenv.Env
 
 func TestMain(m *testing.M) {
 	os.Exit(testenv.RunMain(m, testenv.Options{
-		WatchkeeperRBAC:  []string{filepath.Join("..", "..", "deploy", "rbac.yaml"), filepath.Join("testdata", "test-rbac.yaml")},
+		WatchkeeperRBAC: []string{filepath.Join("..", "..", "deploy", "rbac.yaml"), filepath.Join("testdata", "test-rbac.yaml"), filepath.Join("testdata", "test-commands-rbac.yaml"),
+			filepath.Join("..", "..", "deploy", "rbac-commands.yaml")},
 		BindClusterRoles: []string{"watchkeeper"},
 	}, &env))
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/watchkeeper/watchkeeper/bot"
 	"github.com/watchkeeper/watchkeeper/internal/config"
 	"github.com/watchkeeper/watchkeeper/internal/server"
+	"github.com/watchkeeper/watchkeeper/rbac"
 )
 
 // component is anything long-running that the errgroup starts.
@@ -67,17 +68,29 @@ func runBot(ctx context.Context, cfg *config.Config, kubeconfig string, stdin io
 		return 0
 	}))
 
-	handler := bot.NewCommands(bot.CommandsConfig{ClusterName: cfg.ClusterName, Version: version})
+	var groups rbac.GroupResolver
+	if cfg.Slack.Enabled() {
+		groups = bot.NewSlackGroups(cfg.Slack.BotToken.Reveal(), cfg.Slack.APIURL, nil)
+	}
+	commands, err := buildCommands(cfg, restCfg, groups, reg, log)
+	if err != nil {
+		return err
+	}
+	// The adapter's deadline covers the command plus its reply.
+	requestTimeout := time.Duration(cfg.Commands.Timeout) + 15*time.Second
 	var chat chatAdapter
 	if cfg.Slack.Enabled() {
 		chat, err = bot.NewSlack(bot.SlackConfig{
-			BotToken: cfg.Slack.BotToken.Reveal(),
-			AppToken: cfg.Slack.AppToken.Reveal(),
-			APIURL:   cfg.Slack.APIURL,
-		}, handler, reg, log)
+			BotToken:       cfg.Slack.BotToken.Reveal(),
+			AppToken:       cfg.Slack.AppToken.Reveal(),
+			APIURL:         cfg.Slack.APIURL,
+			SlashCommand:   cfg.Slack.SlashCommand,
+			Workers:        cfg.Commands.Concurrency,
+			CommandTimeout: requestTimeout,
+		}, commands.handler, reg, log)
 	} else {
 		log.Info().Msg("no Slack tokens configured: using the console adapter (commands on stdin, alerts on stdout)")
-		chat, err = bot.NewConsole(bot.ConsoleConfig{In: stdin, Out: stdout}, handler, log)
+		chat, err = bot.NewConsole(bot.ConsoleConfig{In: stdin, Out: stdout, CommandTimeout: requestTimeout}, commands.handler, log)
 	}
 	if err != nil {
 		return err
@@ -89,7 +102,7 @@ func runBot(ctx context.Context, cfg *config.Config, kubeconfig string, stdin io
 	}, reg, log)
 
 	g, gctx := errgroup.WithContext(ctx)
-	for _, c := range []component{srv, alerts.pipeline, alerts.watcher, chat} {
+	for _, c := range []component{srv, alerts.pipeline, alerts.watcher, commands, chat} {
 		g.Go(func() error { return c.Start(gctx) })
 	}
 	err = g.Wait()
