@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/watchkeeper/watchkeeper/bot/parse"
@@ -57,6 +58,8 @@ type CommandsConfig struct {
 	Audit *Auditor
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// Registerer receives the command metrics. Nil: not registered.
+	Registerer prometheus.Registerer
 }
 
 // Commands is the command path behind every adapter:
@@ -69,6 +72,7 @@ type Commands struct {
 	log       zerolog.Logger
 	approvals *approvals
 	limits    *userLimits
+	metrics   *commandMetrics
 }
 
 // NewCommands returns the command handler.
@@ -93,6 +97,7 @@ func NewCommands(cfg CommandsConfig, log zerolog.Logger) *Commands {
 		log:       log.With().Str("component", "commands").Logger(),
 		approvals: newApprovals(),
 		limits:    newUserLimits(cfg.UserRatePerMinute, cfg.UserBurst, cfg.Now),
+		metrics:   newCommandMetrics(cfg.Registerer),
 	}
 }
 
@@ -106,6 +111,7 @@ func (c *Commands) Handle(ctx context.Context, env Envelope) Reply {
 	reply := c.handle(ctx, env, &rec)
 	rec.Duration = c.cfg.Now().Sub(start)
 	c.cfg.Audit.Record(rec)
+	c.metrics.observe(rec)
 	return reply
 }
 

@@ -109,6 +109,7 @@ func buildCommands(cfg *config.Config, restCfg *rest.Config, groups rbac.GroupRe
 		UserRatePerMinute: m.UserRatePerMinute,
 		UserBurst:         m.UserBurst,
 		Audit:             audit,
+		Registerer:        reg,
 	}, log)
 	return p, nil
 }
