@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
 GO_TEST_FLAGS ?= -race -count=1 -timeout 30m
 
-.PHONY: all build controlplane test lint fmt demo clean
+.PHONY: all build controlplane test lint fmt demo clean deploy-gen
 
 all: build
 
@@ -37,6 +37,11 @@ fmt:
 ## demo: local control plane + Watchkeeper with the console adapter
 demo: build controlplane
 	bash hack/demo.sh
+
+## deploy-gen: regenerate deploy/kustomize from the Helm chart's default
+## render and copy the Grafana dashboard into the chart
+deploy-gen:
+	go run ./hack/gen-kustomize
 
 clean:
 	rm -rf bin
