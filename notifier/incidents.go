@@ -43,13 +43,24 @@ type incidents struct {
 	nodesDown map[string]string
 	posts     []time.Time // recent first posts, for storm detection
 	synced    bool
-	dirty     bool // state changed since the last save
+	// handover is set when the restored state was saved moments ago: the
+	// previous instance watched until then, so nothing found at start-up
+	// is an old problem.
+	handover bool
+	dirty    bool // state changed since the last save
 }
+
+// handoverWindow is how recent a saved state must be for a start to count
+// as a hand-over from a running instance rather than a cold start.
+const handoverWindow = 5 * time.Minute
 
 func newIncidents(p *Pipeline, snap Snapshot) *incidents {
 	s := &incidents{
 		p: p, byFP: map[string]*incident{}, byObject: map[string][]string{},
 		outboxes: map[string]*outbox{}, refs: map[string]MessageRef{}, nodesDown: map[string]string{},
+	}
+	if !snap.SavedAt.IsZero() && p.now().Sub(snap.SavedAt) < handoverWindow {
+		s.handover = true
 	}
 	for _, si := range snap.Incidents {
 		inc := &incident{
@@ -186,11 +197,17 @@ func (s *incidents) onSynced(ctx context.Context) {
 		}
 		inc.preexisting = false
 	}
-	s.p.log.Info().Int("preexisting", len(pre)).Str("mode", string(s.p.cfg.StartupReport)).Msg("watchers synced")
+	mode := s.p.cfg.StartupReport
+	if s.handover {
+		// Taking over from an instance that was watching until moments
+		// ago: what it did not report appeared in the gap. Report each.
+		mode = StartupEach
+	}
+	s.p.log.Info().Int("preexisting", len(pre)).Str("mode", string(mode)).Bool("handover", s.handover).Msg("watchers synced")
 	if len(pre) == 0 {
 		return
 	}
-	switch s.p.cfg.StartupReport {
+	switch mode {
 	case StartupEach:
 		// Evaluated as new incidents on the next tick.
 	case StartupNone:

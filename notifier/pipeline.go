@@ -257,6 +257,10 @@ func (p *Pipeline) Start(ctx context.Context) error {
 				}
 			}
 			saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			// Always save on the way out, changed or not: the time of the
+			// save tells the next instance (or the next leader) that it is
+			// taking over from a watcher that was running until now.
+			p.st.dirty = true
 			p.save(saveCtx)
 			cancel()
 			return nil

@@ -393,3 +393,32 @@ func TestPodAlertsFoldIntoNotReadyNode(t *testing.T) {
 	}
 	require.Contains(t, nodeMsg, "members=api-0,api-1,api-2,node-7 count=4")
 }
+
+// TestHandoverReportsGapProblemsIndividually: a start from state saved
+// moments ago (a restart or a leader hand-over) reports problems that
+// appeared in the gap as new incidents, not as "already present"; a start
+// from old state still summarizes.
+func TestHandoverReportsGapProblemsIndividually(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		savedAt time.Duration // before the new instance's clock
+		summary bool
+	}{
+		{"handover", -30 * time.Second, false},
+		{"cold start from old state", -2 * time.Hour, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+			store := &memStore{snap: Snapshot{Version: snapshotVersion, SavedAt: now.Add(tc.savedAt)}}
+			h := start(t, Config{GroupWait: time.Second, ResolveGrace: time.Minute}, store, nil, true)
+			h.observe("gap-1", "gap", "CrashLoopBackOff")
+			h.settle()
+			h.p.Synced()
+			h.clock.Advance(2 * time.Second)
+			h.eventually(func(p, _, _ []sent) bool { return len(p) == 1 }, "one post")
+			p, _, _ := h.rec.snapshot()
+			require.Equal(t, tc.summary, strings.Contains(p[0].text, "already present"), p[0].text)
+			require.Contains(t, p[0].text, "gap-1")
+		})
+	}
+}

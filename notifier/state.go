@@ -19,6 +19,10 @@ import (
 type Snapshot struct {
 	Version   int                `json:"version"`
 	Incidents []SnapshotIncident `json:"incidents"`
+	// SavedAt is when the state was written. A recent save means the
+	// previous instance was watching until then (a restart or a leader
+	// hand-over), so problems found at start-up are new, not old.
+	SavedAt time.Time `json:"savedAt,omitzero"`
 }
 
 // SnapshotIncident is one incident in a Snapshot.
@@ -35,7 +39,7 @@ type SnapshotIncident struct {
 const snapshotVersion = 1
 
 func (s *incidents) snapshot() Snapshot {
-	snap := Snapshot{Version: snapshotVersion}
+	snap := Snapshot{Version: snapshotVersion, SavedAt: s.p.now().UTC()}
 	for _, inc := range s.byFP {
 		if !inc.posted {
 			continue // nothing said yet: nothing to remember

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
@@ -30,6 +32,14 @@ const defaultNamespace = "watchkeeper"
 type alertPipeline struct {
 	watcher  *watchers.Watcher
 	pipeline *notifier.Pipeline
+}
+
+// Start runs the notifier and the watchers until ctx ends or one fails.
+func (a *alertPipeline) Start(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return a.pipeline.Start(gctx) })
+	g.Go(func() error { return a.watcher.Start(gctx) })
+	return g.Wait()
 }
 
 // buildAlerts wires informer → detector → notifier → sender. The watchers

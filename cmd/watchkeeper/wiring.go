@@ -96,13 +96,34 @@ func runBot(ctx context.Context, cfg *config.Config, kubeconfig string, stdin io
 		return err
 	}
 
+	// The alert pipeline runs here, or only while this replica holds the
+	// leader lease.
+	var alerting component = alerts
+	informersReady := alerts.watcher.Ready
+	if cfg.LeaderElection.IsEnabled() {
+		gate, err := newLeaderGate(cfg.LeaderElection, restCfg, alerts.Start, log)
+		if err != nil {
+			return err
+		}
+		alerting = gate
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "watchkeeper_leader", Help: "1 while this replica holds the leader lease and runs the alert pipeline.",
+		}, func() float64 { return boolFloat(gate.Leading()) }))
+		informersReady = func() error {
+			if !gate.Leading() {
+				return nil // a standby serves commands and is ready
+			}
+			return alerts.watcher.Ready()
+		}
+	}
+
 	srv := server.New(server.Config{Listen: cfg.Server.Listen}, []server.Check{
-		{Name: "informers", Func: alerts.watcher.Ready},
+		{Name: "informers", Func: informersReady},
 		{Name: "chat", Func: chat.Ready},
 	}, reg, log)
 
 	g, gctx := errgroup.WithContext(ctx)
-	for _, c := range []component{srv, alerts.pipeline, alerts.watcher, commands, chat} {
+	for _, c := range []component{srv, alerting, commands, chat} {
 		g.Go(func() error { return c.Start(gctx) })
 	}
 	err = g.Wait()
@@ -152,4 +173,11 @@ func newLogger(cfg config.Log, out io.Writer) (zerolog.Logger, error) {
 		out = zerolog.ConsoleWriter{Out: out, TimeFormat: time.TimeOnly, NoColor: !colour}
 	}
 	return zerolog.New(out).Level(level).With().Timestamp().Logger(), nil
+}
+
+func boolFloat(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -203,3 +203,50 @@ func (c *Config) validateCommands(ps *Problems) {
 		}
 	}
 }
+
+// LeaderElection runs the alert pipeline on one replica at a time (a Lease
+// in POD_NAMESPACE); every replica serves chat commands.
+type LeaderElection struct {
+	// Enabled defaults to false for single-process runs; the Helm chart
+	// turns it on.
+	Enabled       *bool    `yaml:"enabled"`
+	LeaseName     string   `yaml:"leaseName"`     // default "watchkeeper"
+	LeaseDuration Duration `yaml:"leaseDuration"` // default 15s
+	RenewDeadline Duration `yaml:"renewDeadline"` // default 10s
+	RetryPeriod   Duration `yaml:"retryPeriod"`   // default 2s
+}
+
+// IsEnabled reports whether leader election is on (default off).
+func (l LeaderElection) IsEnabled() bool { return l.Enabled != nil && *l.Enabled }
+
+func (c *Config) applyLeaderDefaults() {
+	l := &c.LeaderElection
+	if l.LeaseName == "" {
+		l.LeaseName = "watchkeeper"
+	}
+	if l.LeaseDuration == 0 {
+		l.LeaseDuration = Duration(15 * time.Second)
+	}
+	if l.RenewDeadline == 0 {
+		l.RenewDeadline = Duration(10 * time.Second)
+	}
+	if l.RetryPeriod == 0 {
+		l.RetryPeriod = Duration(2 * time.Second)
+	}
+}
+
+func (c *Config) validateLeader(ps *Problems) {
+	l := c.LeaderElection
+	if !dns1123Label.MatchString(l.LeaseName) || len(l.LeaseName) > 63 {
+		ps.add("leaderElection.leaseName", "%q must be a DNS-1123 name", l.LeaseName)
+	}
+	lease, renew, retry := time.Duration(l.LeaseDuration), time.Duration(l.RenewDeadline), time.Duration(l.RetryPeriod)
+	switch {
+	case retry <= 0:
+		ps.add("leaderElection.retryPeriod", "%s must be positive", retry)
+	case renew <= retry:
+		ps.add("leaderElection.renewDeadline", "%s must be longer than retryPeriod (%s)", renew, retry)
+	case lease <= renew:
+		ps.add("leaderElection.leaseDuration", "%s must be longer than renewDeadline (%s)", lease, renew)
+	}
+}

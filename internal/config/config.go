@@ -24,6 +24,8 @@ type Config struct {
 	RBAC     RBAC     `yaml:"rbac"`
 	Audit    Audit    `yaml:"audit"`
 	Commands Commands `yaml:"commands"`
+
+	LeaderElection LeaderElection `yaml:"leaderElection"`
 }
 
 // Slack configures the Slack adapter. When neither token is set Watchkeeper
@@ -134,4 +136,5 @@ func (c *Config) ApplyDefaults() {
 	}
 	c.applyAlertDefaults()
 	c.applyCommandDefaults()
+	c.applyLeaderDefaults()
 }

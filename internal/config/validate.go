@@ -63,6 +63,7 @@ func (c *Config) Validate() Problems {
 	}
 	c.validateAlerts(&ps)
 	c.validateCommands(&ps)
+	c.validateLeader(&ps)
 	return ps
 }
 
