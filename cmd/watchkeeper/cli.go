@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rs/zerolog"
+	"github.com/watchkeeper/watchkeeper/rbac"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 
@@ -71,6 +74,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			}
 			if err := cfg.WriteEffective(stdout); err != nil {
 				return err
+			}
+			if f := cfg.RBAC.PolicyFile; f != "" {
+				if _, statErr := os.Stat(f); statErr != nil {
+					fmt.Fprintf(stderr, "warning: rbac.policyFile: %s cannot be read here (%v); it is checked again at start-up\n", f, statErr)
+				} else if _, err := rbac.NewAuthorizer(rbac.Options{PolicyFile: f}, zerolog.Nop()); err != nil {
+					err = fmt.Errorf("rbac.policyFile: %w", err)
+					fmt.Fprintln(stderr, err)
+					return reportedError{err}
+				}
 			}
 			fmt.Fprintf(stderr, "%s: config is valid\n", checkPath)
 			return nil

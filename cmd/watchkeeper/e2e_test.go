@@ -180,3 +180,46 @@ func TestRunRejectsBadConfigBeforeStarting(t *testing.T) {
 	err := run(context.Background(), []string{"run", "--config", path, "--kubeconfig", "/nonexistent"}, nil, io.Discard, io.Discard)
 	require.ErrorContains(t, err, "slack.botToken: environment variable WATCHKEEPER_TEST_UNSET_VAR is not set")
 }
+
+func TestCheckConfigValidatesThePolicyFile(t *testing.T) {
+	dir := t.TempDir()
+	policy := filepath.Join(dir, "policy.csv")
+	require.NoError(t, os.WriteFile(policy, []byte("p, U0ALICE01, C0DEV1, team-a, pods, exec, allow\n"), 0o600))
+	cfg := filepath.Join(dir, "config.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("rbac:\n  policyFile: "+policy+"\n"), 0o600))
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"check-config", "--config", cfg}, nil, &out, &errOut)
+	require.Error(t, err)
+	require.Contains(t, errOut.String(), "rbac.policyFile:")
+	require.Contains(t, errOut.String(), "line 1")
+	require.Contains(t, errOut.String(), "exec")
+}
+
+func TestPolicyTestCommand(t *testing.T) {
+	policy := filepath.Join("..", "..", "rbac", "example_policy.csv")
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"policy", "test", "--policy", policy, "--user", "U0ALICE01", "--channel", "C0DEV1", "--",
+		"kubectl", "get", "po", "-n", "team-a-web"}, nil, &out, io.Discard)
+	require.NoError(t, err)
+	require.Contains(t, out.String(), "allow: kubectl get po -n team-a-web")
+	require.Contains(t, out.String(), "resource=pods action=get")
+	require.Contains(t, out.String(), "reason: allowed by p, role:viewer, C0DEV*, team-a-*, pods, get, allow")
+
+	out.Reset()
+	err = run(context.Background(), []string{"policy", "test", "--policy", policy, "--user", "U0ALICE01", "--channel", "C0PROD1", "--",
+		"delete", "pod", "x", "-n", "prod-payments"}, nil, &out, io.Discard)
+	require.Error(t, err, "a denial exits non-zero")
+	require.Contains(t, out.String(), "deny: kubectl delete pod x -n prod-payments")
+
+	out.Reset()
+	err = run(context.Background(), []string{"policy", "test", "--policy", policy, "--user", "U0BOB0001", "--channel", "C0PROD1", "--",
+		"rollout", "undo", "deploy/api", "-n", "prod-shop"}, nil, &out, io.Discard)
+	require.NoError(t, err)
+	require.Contains(t, out.String(), "approval: required")
+
+	out.Reset()
+	err = run(context.Background(), []string{"policy", "test", "--policy", policy, "--user", "U0ADMIN01", "--channel", "C0OPS1", "--",
+		"get", "secret", "db", "-o", "yaml", "-n", "prod-shop"}, nil, &out, io.Discard)
+	require.Error(t, err)
+	require.Contains(t, out.String(), "reason: hard deny: secrets")
+}
