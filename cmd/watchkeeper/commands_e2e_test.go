@@ -31,7 +31,7 @@ g, U0CAROL01, role:lead, C0CMDS001
 a, C0CMDS001, cmd-*, deployments, rollout-restart
 `
 
-func commandsConfig(t *testing.T, fake *slacktest.Server) string {
+func commandsConfig(t testing.TB, fake *slacktest.Server) string {
 	t.Helper()
 	policy := filepath.Join(t.TempDir(), "policy.csv")
 	require.NoError(t, os.WriteFile(policy, []byte(commandsPolicy), 0o600))

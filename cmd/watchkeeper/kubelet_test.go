@@ -21,11 +21,11 @@ import (
 // would: it creates Deployments, ReplicaSets and Pods with owner references
 // and writes pod status.
 type cluster struct {
-	t *testing.T
+	t testing.TB
 	c kubernetes.Interface
 }
 
-func newCluster(t *testing.T) *cluster {
+func newCluster(t testing.TB) *cluster {
 	t.Helper()
 	c, err := kubernetes.NewForConfig(env.AdminConfig)
 	require.NoError(t, err)

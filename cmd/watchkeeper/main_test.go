@@ -58,7 +58,7 @@ type instance struct {
 	done   chan error
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -67,7 +67,7 @@ func freePort(t *testing.T) int {
 }
 
 // writeConfig writes a config file whose server listens on a free port.
-func writeConfig(t *testing.T, body string) (path string, base string) {
+func writeConfig(t testing.TB, body string) (path string, base string) {
 	t.Helper()
 	port := freePort(t)
 	path = filepath.Join(t.TempDir(), "config.yaml")
@@ -76,7 +76,7 @@ func writeConfig(t *testing.T, body string) (path string, base string) {
 	return path, fmt.Sprintf("http://127.0.0.1:%d", port)
 }
 
-func startInstance(t *testing.T, stdin io.Reader, configBody string) *instance {
+func startInstance(t testing.TB, stdin io.Reader, configBody string) *instance {
 	t.Helper()
 	e := testenv.Require(t, env)
 	cfgPath, base := writeConfig(t, configBody)
@@ -124,7 +124,7 @@ func (in *instance) get(path string) (int, string, error) {
 }
 
 // waitReady polls /readyz until it answers 200 or the deadline passes.
-func (in *instance) waitReady(t *testing.T) {
+func (in *instance) waitReady(t testing.TB) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
