@@ -29,7 +29,10 @@ func (k *cluster) fakeNode(name string) *kubelettest.Kubelet {
 	k.t.Helper()
 	pool := x509.NewCertPool()
 	require.True(k.t, pool.AppendCertsFromPEM(env.AdminConfig.TLSClientConfig.CAData))
-	kl, err := kubelettest.New(kubelettest.Options{ClientCAs: pool, Authorize: kubelettest.SARAuthorizer(k.c, name)})
+	// Watchkeeper runs with a ServiceAccount token, which the kubelet checks
+	// with a TokenReview, as a real kubelet with webhook authentication does.
+	kl, err := kubelettest.New(kubelettest.Options{ClientCAs: pool, AuthenticateToken: kubelettest.TokenReviewAuthenticator(k.c),
+		Authorize: kubelettest.SARAuthorizer(k.c, name)})
 	require.NoError(k.t, err)
 	require.NoError(k.t, kl.Start())
 	k.t.Cleanup(kl.Close)

@@ -15,7 +15,12 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
+	"github.com/watchkeeper/watchkeeper/deploy"
 	"github.com/watchkeeper/watchkeeper/internal/testenv"
 )
 
@@ -23,11 +28,89 @@ import (
 var env *testenv.Env
 
 func TestMain(m *testing.M) {
-	os.Exit(testenv.RunMain(m, testenv.Options{
-		WatchkeeperRBAC: []string{filepath.Join("..", "..", "deploy", "rbac.yaml"), filepath.Join("testdata", "test-rbac.yaml"), filepath.Join("testdata", "test-commands-rbac.yaml"),
-			filepath.Join("..", "..", "deploy", "rbac-commands.yaml")},
-		BindClusterRoles: []string{"watchkeeper"},
-	}, &env))
+	// Watchkeeper runs as the ServiceAccount, with the RBAC objects, that the
+	// Helm chart renders, so a permission the chart lacks fails a test.
+	rbacFile, err := chartRBAC()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := testenv.RunMain(m, testenv.Options{
+		WatchkeeperRBAC: []string{filepath.Join("testdata", "namespace.yaml"), rbacFile},
+	}, &env)
+	_ = os.RemoveAll(filepath.Dir(rbacFile))
+	os.Exit(code)
+}
+
+// impersonatedUsers are the Slack users the tests' chart values list in
+// commands.impersonation.users.
+var impersonatedUsers = []any{"U0ALICE01", "U0BOB0001", "U0NOKUBE1"}
+
+// chartRBAC renders the chart for namespace watchkeeper and writes its
+// ServiceAccount and RBAC objects to a temporary file.
+func chartRBAC() (string, error) {
+	r, err := deploy.Render(filepath.Join("..", "..", "deploy", "helm", "watchkeeper"), deploy.Release{},
+		map[string]any{"commands": map[string]any{"impersonation": map[string]any{"users": impersonatedUsers}}})
+	if err != nil {
+		return "", fmt.Errorf("render chart: %w", err)
+	}
+	var docs []string
+	for _, name := range r.Names() {
+		for _, doc := range strings.Split(r.Manifests[name], "\n---") {
+			switch kindOf(doc) {
+			case "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
+				docs = append(docs, doc)
+			}
+		}
+	}
+	dir, err := os.MkdirTemp("", "watchkeeper-chart-rbac-")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "rbac.yaml")
+	return path, os.WriteFile(path, []byte(strings.Join(docs, "\n---\n")), 0o600)
+}
+
+func kindOf(doc string) string {
+	for _, line := range strings.Split(doc, "\n") {
+		if k, ok := strings.CutPrefix(line, "kind: "); ok {
+			return strings.TrimSpace(k)
+		}
+	}
+	return ""
+}
+
+var (
+	saKubeconfigOnce sync.Once
+	saKubeconfigPath string
+	saKubeconfigErr  error
+)
+
+// serviceAccountKubeconfig is a kubeconfig with a token of the chart's
+// ServiceAccount watchkeeper/watchkeeper, made once per test binary.
+func serviceAccountKubeconfig(t testing.TB) string {
+	t.Helper()
+	e := testenv.Require(t, env)
+	saKubeconfigOnce.Do(func() {
+		cs, err := kubernetes.NewForConfig(e.AdminConfig)
+		if err != nil {
+			saKubeconfigErr = err
+			return
+		}
+		ttl := int64(6 * 3600)
+		tok, err := cs.CoreV1().ServiceAccounts("watchkeeper").CreateToken(context.Background(), "watchkeeper",
+			&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: &ttl}}, metav1.CreateOptions{})
+		if err != nil {
+			saKubeconfigErr = fmt.Errorf("token for the chart's ServiceAccount: %w", err)
+			return
+		}
+		cfg := &rest.Config{Host: e.Host, BearerToken: tok.Status.Token}
+		cfg.CAData = e.AdminConfig.CAData
+		saKubeconfigPath = filepath.Join(e.Dir, "watchkeeper-sa.kubeconfig")
+		saKubeconfigErr = testenv.WriteKubeconfig(saKubeconfigPath, "system:serviceaccount:watchkeeper:watchkeeper", cfg)
+	})
+	require.NoError(t, saKubeconfigErr)
+	return saKubeconfigPath
 }
 
 // syncBuffer collects a component's output for assertions.
@@ -78,12 +161,12 @@ func writeConfig(t testing.TB, body string) (path string, base string) {
 
 func startInstance(t testing.TB, stdin io.Reader, configBody string) *instance {
 	t.Helper()
-	e := testenv.Require(t, env)
+	kubeconfig := serviceAccountKubeconfig(t)
 	cfgPath, base := writeConfig(t, configBody)
 	ctx, cancel := context.WithCancel(context.Background())
 	in := &instance{base: base, stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	go func() {
-		in.done <- run(ctx, []string{"run", "--config", cfgPath, "--kubeconfig", e.WatchkeeperKubeconfig}, stdin, in.stdout, in.stderr)
+		in.done <- run(ctx, []string{"run", "--config", cfgPath, "--kubeconfig", kubeconfig}, stdin, in.stdout, in.stderr)
 	}()
 	t.Cleanup(func() {
 		cancel()

@@ -14,8 +14,8 @@ import (
 const kubeconfigCluster = "watchkeeper-testenv"
 
 // WriteKubeconfig writes a kubeconfig file (mode 0600) for a client
-// certificate config such as [Env.AdminConfig], with the certificates
-// embedded, and user as the name of its user entry. The file's only context
+// certificate config such as [Env.AdminConfig], or a bearer token config,
+// with the certificates and token embedded, and user as the name of its user entry. The file's only context
 // is current.
 func WriteKubeconfig(path, user string, cfg *rest.Config) error {
 	kc := clientcmdapi.NewConfig()
@@ -26,6 +26,7 @@ func WriteKubeconfig(path, user string, cfg *rest.Config) error {
 	kc.AuthInfos[user] = &clientcmdapi.AuthInfo{
 		ClientCertificateData: cfg.CertData,
 		ClientKeyData:         cfg.KeyData,
+		Token:                 cfg.BearerToken,
 	}
 	kc.Contexts[kubeconfigCluster] = &clientcmdapi.Context{
 		Cluster:  kubeconfigCluster,
