@@ -22,6 +22,7 @@ controlplane:
 ## and a short fuzz of the chat command parser
 test: lint build controlplane
 	go test $(GO_TEST_FLAGS) ./...
+	$(MAKE) --no-print-directory bench-smoke
 	go test -run '^$$' -fuzz FuzzParse -fuzztime 15s -fuzzminimizetime 3s ./bot/parse/
 
 ## lint: gofmt, go vet and staticcheck must be clean
@@ -30,6 +31,18 @@ lint:
 		if [[ -n "$$out" ]]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+## bench: issue 8's harness at 1k and 10k pods (about 35 minutes on 2
+## cores); tables and JSON in bench/results, see docs/benchmarks.md
+.PHONY: bench bench-smoke
+BENCH_FLAGS ?= -sizes 1000,10000
+bench: build controlplane
+	go run ./bench/cmd/wkbench -binary bin/watchkeeper $(BENCH_FLAGS)
+
+## bench-smoke: the harness at 200 pods with short scenarios (CI, under 3
+## minutes); fails only on functional breakage, never on slow figures
+bench-smoke: build controlplane
+	go run ./bench/cmd/wkbench -smoke -binary bin/watchkeeper
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
