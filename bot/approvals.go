@@ -14,7 +14,8 @@ import (
 const (
 	ActionApprove = "watchkeeper_approve"
 	ActionDeny    = "watchkeeper_deny"
-	// ActionRun is a button whose value is a command to run (alert buttons).
+	// ActionRun starts the action_id of buttons whose value is a command to
+	// run: the alert buttons (notifier.ActionRunPrefix).
 	ActionRun = "watchkeeper_run"
 )
 

@@ -32,6 +32,12 @@ type Executor interface {
 	Run(ctx context.Context, id executors.Identity, cmd executors.Command) (executors.Result, error)
 }
 
+// Silencer mutes a workload's alerts for a while (the `silence` command);
+// implemented by *notifier.SilenceStore through a small adapter in cmd.
+type Silencer interface {
+	Silence(ctx context.Context, namespace, name string, d time.Duration, by, reason string) (until time.Time, err error)
+}
+
 // CommandsConfig configures the command handler.
 type CommandsConfig struct {
 	// ClusterName is shown in replies.
@@ -44,6 +50,8 @@ type CommandsConfig struct {
 	// Executor runs commands. Nil: allowed commands are answered with a
 	// polite "not available".
 	Executor Executor
+	// Silencer runs `silence`. Nil: silence is not available.
+	Silencer Silencer
 	// Impersonate runs commands as watchkeeper:slack:<userID> plus RoleGroups
 	// of the user's roles; false runs them as Watchkeeper itself.
 	Impersonate bool
@@ -121,10 +129,12 @@ func (c *Commands) handle(ctx context.Context, env Envelope, rec *AuditRecord) R
 		return refusal("Sorry, I only take commands from members of this workspace.")
 	}
 	if env.Source == SourceAction {
-		switch env.ActionID {
-		case ActionApprove, ActionDeny:
+		switch {
+		case env.ActionID == ActionApprove || env.ActionID == ActionDeny:
 			return c.decideApproval(ctx, env, rec)
-		case ActionRun:
+		case strings.HasPrefix(env.ActionID, ActionRun):
+			// An alert button: its value is a command, parsed and
+			// authorized as if this person had typed it.
 		default:
 			rec.Decision, rec.Outcome, rec.Reason = DecisionInvalid, OutcomeRefused, "unknown button "+env.ActionID
 			return refusal("Sorry, I don't know that button.")
@@ -240,6 +250,9 @@ func (c *Commands) request(ctx context.Context, env Envelope, cmd executors.Comm
 
 // execute runs an authorized command as the requester and formats the reply.
 func (c *Commands) execute(ctx context.Context, env Envelope, cmd executors.Command, req rbac.Request, rec *AuditRecord, approver string) Reply {
+	if cmd.Tool == executors.ToolBuiltin && cmd.Verb == "silence" && c.cfg.Silencer != nil {
+		return c.silence(ctx, env, cmd, rec, approver)
+	}
 	if c.cfg.Executor == nil || cmd.Tool == executors.ToolBuiltin {
 		rec.Outcome = OutcomeRefused
 		rec.Reason += "; not available"
@@ -292,6 +305,28 @@ func (c *Commands) execute(ctx context.Context, env Envelope, cmd executors.Comm
 		// so the people handling an incident see the same thing.
 		ReplaceOriginal: approver != "",
 	}
+}
+
+// silence mutes the named workload's alerts and says so in the channel.
+func (c *Commands) silence(ctx context.Context, env Envelope, cmd executors.Command, rec *AuditRecord, approver string) Reply {
+	reason := strings.Join(cmd.Args, " ")
+	var lines []string
+	for _, name := range cmd.Names {
+		until, err := c.cfg.Silencer.Silence(ctx, cmd.Namespace, name, cmd.Since, env.UserID, reason)
+		if err != nil {
+			rec.Outcome, rec.Error = OutcomeError, err.Error()
+			c.log.Error().Err(err).Str("request_id", env.ID).Msg("silence failed")
+			return Reply{Text: c.header(env, cmd, approver) + "\n:warning: The silence could not be saved; alerts are not muted. Details are in Watchkeeper's log.", Ephemeral: true}
+		}
+		lines = append(lines, fmt.Sprintf(":no_bell: Alerts for `%s/%s` are silenced until <!date^%d^{date_short_pretty} {time}|%s> (%s).",
+			cmd.Namespace, name, until.Unix(), until.UTC().Format(time.RFC3339), shortDuration(cmd.Since)))
+	}
+	rec.Outcome = OutcomeOK
+	text := c.header(env, cmd, approver) + "\n" + strings.Join(lines, "\n")
+	if reason != "" {
+		text += "\nReason: " + reason
+	}
+	return Reply{Text: text, ReplaceOriginal: approver != ""}
 }
 
 // header says who ran what, on which cluster.

@@ -152,6 +152,8 @@ type Deps struct {
 	Store      StateStore
 	Now        func() time.Time
 	Registerer prometheus.Registerer
+	// Silences adds runtime silences (nil: only the configured ones).
+	Silences SilenceSource
 }
 
 // New builds a pipeline; it starts nothing.
@@ -170,6 +172,9 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Pipeline, error) {
 		return nil, fmt.Errorf("notifier: startup report %q: must be summary, each or none", cfg.StartupReport)
 	}
 	r, err := newRouter(cfg.DefaultChannel, cfg.Routes, cfg.Ignore, cfg.Silences)
+	if err == nil {
+		r.runtime = deps.Silences
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -60,6 +60,9 @@ func RenderSlack(v View) Message {
 	if len(e.Events) > 0 {
 		blocks = append(blocks, sectionBlock(codeBlock("*Events*", e.Events)))
 	}
+	if buttons := alertButtons(v); len(buttons) > 0 {
+		blocks = append(blocks, actionsBlock(buttons))
+	}
 	blocks = append(blocks, contextBlock(slackContext(v)))
 	return Message{Text: clip(slackFallback(v), maxFallbackLen), Blocks: capBlocks(blocks)}
 }

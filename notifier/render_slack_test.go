@@ -364,6 +364,19 @@ func requireWithinSlackLimits(t *testing.T, m Message) {
 			for _, e := range b.ContextElements.Elements {
 				require.LessOrEqual(t, slackLen(e.(*slack.TextBlockObject).Text), maxSectionLen)
 			}
+		case *slack.ActionBlock:
+			// Slack: at most 25 elements; button text 75, value 2000,
+			// action_id 255 characters, action_ids unique in a message.
+			require.LessOrEqual(t, len(b.Elements.ElementSet), 25)
+			ids := map[string]bool{}
+			for _, e := range b.Elements.ElementSet {
+				btn := e.(*slack.ButtonBlockElement)
+				require.LessOrEqual(t, len(btn.Text.Text), 75)
+				require.LessOrEqual(t, len(btn.Value), 2000)
+				require.LessOrEqual(t, len(btn.ActionID), 255)
+				require.False(t, ids[btn.ActionID], "duplicate action_id %s", btn.ActionID)
+				ids[btn.ActionID] = true
+			}
 		default:
 			t.Fatalf("unexpected block %T", b)
 		}

@@ -95,6 +95,12 @@ func RenderText(v View) string {
 		if len(e.Events) > 0 {
 			textLines(&b, "events", e.Events)
 		}
+		if buttons := alertButtons(v); len(buttons) > 0 {
+			b.WriteString("  try:\n")
+			for _, btn := range buttons {
+				fmt.Fprintf(&b, "    %s\n", btn.command)
+			}
+		}
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -19,6 +19,9 @@ type Match struct {
 	Reasons []string
 	// Severities are exact severities.
 	Severities []Severity
+	// Names are exact workload (owner) or object names; a runtime silence
+	// of "shop/api" matches the Deployment api's pods.
+	Names []string
 }
 
 // Route sends matching alerts to Channel. The first matching route wins.
@@ -52,6 +55,13 @@ type router struct {
 	ignore         Ignore
 	ignorePods     []*regexp.Regexp
 	silences       []Silence
+	runtime        SilenceSource
+}
+
+// SilenceSource supplies silences made at run time (the chat `silence`
+// command); SilenceStore implements it.
+type SilenceSource interface {
+	Silences(now time.Time) []Silence
 }
 
 func newRouter(defaultChannel string, routes []Route, ignore Ignore, silences []Silence) (*router, error) {
@@ -102,9 +112,14 @@ func (r *router) ignored(a Alert) bool {
 	return false
 }
 
-// silenced reports whether a is muted at now.
+// silenced reports whether a is muted at now, by a configured silence or
+// a runtime one (the chat `silence` command).
 func (r *router) silenced(a Alert, now time.Time) bool {
-	for _, s := range r.silences {
+	silences := r.silences
+	if r.runtime != nil {
+		silences = append(slices.Clip(silences), r.runtime.Silences(now)...)
+	}
+	for _, s := range silences {
 		if (s.Until.IsZero() || now.Before(s.Until)) && s.Match.matches(a) {
 			return true
 		}
@@ -135,6 +150,9 @@ func (m Match) matches(a Alert) bool {
 		return false
 	}
 	if len(m.Severities) > 0 && !slices.Contains(m.Severities, a.Severity) {
+		return false
+	}
+	if len(m.Names) > 0 && !slices.Contains(m.Names, a.Owner.Name) && !slices.Contains(m.Names, a.Object.Name) {
 		return false
 	}
 	return true

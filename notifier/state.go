@@ -68,6 +68,9 @@ type ConfigMapStore struct {
 	name      string
 	maxBytes  int
 	rv        string
+	// other is the ConfigMap's data besides StateKey (the runtime
+	// silences), kept as read so a save never drops it.
+	other map[string]string
 }
 
 // StateKey is the ConfigMap data key holding the snapshot JSON.
@@ -92,7 +95,7 @@ func (c *ConfigMapStore) Load(ctx context.Context) (Snapshot, error) {
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("load state configmap %s/%s: %w", c.namespace, c.name, err)
 	}
-	c.rv = cm.ResourceVersion
+	c.rv, c.other = cm.ResourceVersion, otherData(cm.Data)
 	var snap Snapshot
 	if raw := cm.Data[StateKey]; raw != "" {
 		if err := json.Unmarshal([]byte(raw), &snap); err != nil {
@@ -116,6 +119,9 @@ func (c *ConfigMapStore) Save(ctx context.Context, snap Snapshot) error {
 				Labels: map[string]string{"app.kubernetes.io/name": "watchkeeper", "app.kubernetes.io/component": "state"}},
 			Data: map[string]string{StateKey: raw},
 		}
+		for k, v := range c.other {
+			cm.Data[k] = v
+		}
 		var out *corev1.ConfigMap
 		if c.rv == "" {
 			out, err = c.client.CoreV1().ConfigMaps(c.namespace).Create(ctx, cm, metav1.CreateOptions{})
@@ -133,7 +139,7 @@ func (c *ConfigMapStore) Save(ctx context.Context, snap Snapshot) error {
 		if gerr != nil {
 			return fmt.Errorf("save state configmap %s/%s: re-read after conflict: %w", c.namespace, c.name, gerr)
 		}
-		c.rv = cur.ResourceVersion
+		c.rv, c.other = cur.ResourceVersion, otherData(cur.Data)
 	}
 	return fmt.Errorf("save state configmap %s/%s: %w", c.namespace, c.name, errors.New("conflict persisted"))
 }
@@ -151,4 +157,14 @@ func (c *ConfigMapStore) encode(snap Snapshot) (string, error) {
 		drop := max(1, len(snap.Incidents)/10)
 		snap.Incidents = snap.Incidents[drop:]
 	}
+}
+
+func otherData(data map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range data {
+		if k != StateKey {
+			out[k] = v
+		}
+	}
+	return out
 }

@@ -32,12 +32,16 @@ const defaultNamespace = "watchkeeper"
 type alertPipeline struct {
 	watcher  *watchers.Watcher
 	pipeline *notifier.Pipeline
+	// silences are the runtime silences (the chat `silence` command), kept
+	// with the incident state so every replica's commands reach the leader.
+	silences *notifier.SilenceStore
 }
 
 // Start runs the notifier and the watchers until ctx ends or one fails.
 func (a *alertPipeline) Start(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return a.pipeline.Start(gctx) })
+	g.Go(func() error { return a.silences.Start(gctx) })
 	g.Go(func() error { return a.watcher.Start(gctx) })
 	return g.Wait()
 }
@@ -67,6 +71,7 @@ func buildAlerts(cfg *config.Config, restCfg *rest.Config, stdout io.Writer, reg
 		sender   notifier.Sender
 		renderer notifier.Renderer
 		store    notifier.StateStore
+		silenced = notifier.NewSilenceStore(nil, "", "", 0, nil)
 		channel  = cfg.Slack.AlertChannel
 	)
 	if cfg.Slack.Enabled() {
@@ -83,6 +88,7 @@ func buildAlerts(cfg *config.Config, restCfg *rest.Config, stdout io.Writer, reg
 			ns = defaultNamespace
 		}
 		store = notifier.NewConfigMapStore(client, ns, cfg.Notifier.StateConfigMap, 0)
+		silenced = notifier.NewSilenceStore(client, ns, cfg.Notifier.StateConfigMap, 0, nil)
 	} else {
 		// Local runs print alerts and keep state in memory.
 		sender, renderer, channel = notifier.NewConsoleSender(stdout), notifier.TextRenderer{}, "console"
@@ -104,7 +110,7 @@ func buildAlerts(cfg *config.Config, restCfg *rest.Config, stdout io.Writer, reg
 		Sender:   sender,
 		Renderer: renderer,
 		Enricher: enrich.New(enrich.Config{LogLines: cfg.Notifier.LogLines, MaxEvents: cfg.Notifier.MaxEvents}, client, redactor, log),
-		Store:    store, Registerer: reg,
+		Store:    store, Registerer: reg, Silences: silenced,
 	}, log)
 	if err != nil {
 		return nil, err
@@ -153,7 +159,7 @@ func buildAlerts(cfg *config.Config, restCfg *rest.Config, stdout io.Writer, reg
 	if err != nil {
 		return nil, err
 	}
-	return &alertPipeline{watcher: w, pipeline: pipeline}, nil
+	return &alertPipeline{watcher: w, pipeline: pipeline, silences: silenced}, nil
 }
 
 func match(m config.Match) notifier.Match {

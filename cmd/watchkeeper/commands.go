@@ -15,6 +15,7 @@ import (
 	"github.com/watchkeeper/watchkeeper/executors/helm"
 	"github.com/watchkeeper/watchkeeper/internal/config"
 	"github.com/watchkeeper/watchkeeper/internal/redact"
+	"github.com/watchkeeper/watchkeeper/notifier"
 	"github.com/watchkeeper/watchkeeper/rbac"
 )
 
@@ -39,7 +40,7 @@ func (p *commandPath) Start(ctx context.Context) error {
 
 // buildCommands wires the command path from cfg. groups resolves Slack user
 // groups; nil on the console.
-func buildCommands(cfg *config.Config, restCfg *rest.Config, groups rbac.GroupResolver, reg prometheus.Registerer, log zerolog.Logger) (*commandPath, error) {
+func buildCommands(cfg *config.Config, restCfg *rest.Config, groups rbac.GroupResolver, silences *notifier.SilenceStore, reg prometheus.Registerer, log zerolog.Logger) (*commandPath, error) {
 	audit, err := bot.NewAuditor(log, cfg.Audit.File)
 	if err != nil {
 		return nil, fmt.Errorf("audit.file: %w", err)
@@ -102,6 +103,7 @@ func buildCommands(cfg *config.Config, restCfg *rest.Config, groups rbac.GroupRe
 		Version:           version,
 		Policy:            policy,
 		Executor:          runner,
+		Silencer:          silencer{silences},
 		Impersonate:       config.On(cfg.RBAC.Impersonation.Enabled),
 		RoleGroups:        cfg.RBAC.Impersonation.RoleGroups,
 		Timeout:           time.Duration(m.Timeout),
@@ -112,6 +114,15 @@ func buildCommands(cfg *config.Config, restCfg *rest.Config, groups rbac.GroupRe
 		Registerer:        reg,
 	}, log)
 	return p, nil
+}
+
+// silencer adapts the notifier's silence store to the bot.
+type silencer struct{ store *notifier.SilenceStore }
+
+func (s silencer) Silence(ctx context.Context, namespace, name string, d time.Duration, by, reason string) (time.Time, error) {
+	now := time.Now()
+	until := now.Add(d)
+	return until, s.store.Add(ctx, notifier.RuntimeSilence{Namespace: namespace, Name: name, Until: until, By: by, Reason: reason, Created: now})
 }
 
 // offlineExecutor resolves built-in types without a cluster and runs

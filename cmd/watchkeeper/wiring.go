@@ -72,7 +72,7 @@ func runBot(ctx context.Context, cfg *config.Config, kubeconfig string, stdin io
 	if cfg.Slack.Enabled() {
 		groups = bot.NewSlackGroups(cfg.Slack.BotToken.Reveal(), cfg.Slack.APIURL, nil)
 	}
-	commands, err := buildCommands(cfg, restCfg, groups, reg, log)
+	commands, err := buildCommands(cfg, restCfg, groups, alerts.silences, reg, log)
 	if err != nil {
 		return err
 	}
