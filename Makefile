@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
 GO_TEST_FLAGS ?= -race -count=1 -timeout 30m
 
-.PHONY: all build controlplane test lint fmt demo clean deploy-gen
+.PHONY: all build controlplane test lint fmt demo demo-check clean deploy-gen
 
 all: build
 
@@ -24,6 +24,7 @@ test: lint build controlplane
 	go test $(GO_TEST_FLAGS) ./...
 	$(MAKE) --no-print-directory bench-smoke
 	go test -run '^$$' -fuzz FuzzParse -fuzztime 15s -fuzzminimizetime 3s ./bot/parse/
+	bash hack/demo-check.sh
 
 ## lint: gofmt, go vet and staticcheck must be clean
 lint:
@@ -47,9 +48,15 @@ bench-smoke: build controlplane
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-## demo: local control plane + Watchkeeper with the console adapter
+## demo: local control plane with a fake kubelet, a broken demo namespace,
+## and Watchkeeper with the console adapter under a demo policy
 demo: build controlplane
 	bash hack/demo.sh
+
+## demo-check: run the demo with hack/demo/script.txt as input and check
+## its output (alerts, replies, redaction, refusals); part of `make test`
+demo-check: build controlplane
+	bash hack/demo-check.sh
 
 ## deploy-gen: regenerate deploy/kustomize from the Helm chart's default
 ## render and copy the Grafana dashboard into the chart
