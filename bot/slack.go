@@ -115,6 +115,15 @@ func NewSlack(cfg SlackConfig, handler Handler, reg prometheus.Registerer, log z
 	}, nil
 }
 
+// Notify posts text to a channel (operational notices such as a broken
+// policy reload), not in reply to anyone.
+func (s *Slack) Notify(ctx context.Context, channel, text string) error {
+	if _, _, err := s.api.PostMessageContext(ctx, channel, slack.MsgOptionText(text, false)); err != nil {
+		return fmt.Errorf("chat.postMessage to %s: %w", channel, err)
+	}
+	return nil
+}
+
 // Ready reports nil while the Socket Mode connection is up (hello received).
 func (s *Slack) Ready() error {
 	s.mu.RLock()

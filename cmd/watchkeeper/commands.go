@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +27,9 @@ type commandPath struct {
 	// policy is nil when no rbac.policyFile is configured (deny everything).
 	policy *rbac.Authorizer
 	audit  *bot.Auditor
+	// reloadFailed receives policy reload errors for the alert channel;
+	// set by the wiring once the chat adapter exists.
+	reloadFailed atomic.Pointer[func(error)]
 }
 
 // Start hot-reloads the policy until ctx ends.
@@ -57,7 +61,12 @@ func buildCommands(cfg *config.Config, restCfg *rest.Config, groups rbac.GroupRe
 			PolicyFile:     cfg.RBAC.PolicyFile,
 			ReloadInterval: time.Duration(cfg.RBAC.ReloadInterval),
 			Groups:         groups,
-			OnReloadError:  func(error) { reloadErrors.Inc() },
+			OnReloadError: func(err error) {
+				reloadErrors.Inc()
+				if f := p.reloadFailed.Load(); f != nil {
+					(*f)(err)
+				}
+			},
 		}, log)
 		if err != nil {
 			return nil, fmt.Errorf("rbac.policyFile: %w", err)

@@ -263,3 +263,54 @@ func TestCommandsLongOutputIsAFile(t *testing.T) {
 	require.Equal(t, 61, strings.Count(string(f.Content), "\n"), "header plus 60 pods")
 	require.Contains(t, string(f.Content), "big-7d9f8c-00059")
 }
+
+// TestPolicyReload: a valid edit takes effect without a restart; a broken
+// one keeps the old policy and is raised in the alert channel.
+func TestPolicyReload(t *testing.T) {
+	fake := slacktest.NewTestServer(t, slacktest.Options{BotToken: testBotToken, AppToken: testAppToken})
+	policy := filepath.Join(t.TempDir(), "policy.csv")
+	require.NoError(t, os.WriteFile(policy, []byte("p, U0ALICE01, C0CMDS001, cmd-x, pods, get, allow\n"), 0o600))
+	in := startInstance(t, nil, slackConfig(fake)+fmt.Sprintf("rbac:\n  policyFile: %s\n  reloadInterval: 100ms\ncommands:\n  cacheDir: %s\n", policy, t.TempDir()))
+	in.waitReady(t)
+	ctx := waitCtx(t, 60*time.Second)
+	asked := 0
+	canI := func(want string) {
+		t.Helper()
+		asked++
+		_, err := fake.SendSlashCommand(ctx, slacktest.SlashCommand{Text: "can-i get pods -n cmd-y", UserID: "U0ALICE01", ChannelID: commandsChannel})
+		require.NoError(t, err)
+		for len(fake.Messages(commandsChannel)) < asked {
+			require.NoError(t, ctx.Err(), "no answer")
+			time.Sleep(10 * time.Millisecond) // poll interval
+		}
+		msgs := fake.Messages(commandsChannel)
+		require.Contains(t, msgs[asked-1].Text, want)
+	}
+	canI("no: no policy allows this")
+
+	// Write the new file beside and rename it over the old one, as a
+	// ConfigMap update does (an atomic swap).
+	swap := func(content string) {
+		tmp := policy + ".new"
+		require.NoError(t, os.WriteFile(tmp, []byte(content), 0o600))
+		require.NoError(t, os.Rename(tmp, policy))
+	}
+	swap("p, U0ALICE01, C0CMDS001, cmd-*, pods, get, allow\n")
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(in.stderr.String(), "policy reloaded") {
+		require.True(t, time.Now().Before(deadline), "the new policy was never loaded")
+		time.Sleep(20 * time.Millisecond) // poll interval
+	}
+	canI("yes: allowed by p, U0ALICE01, C0CMDS001, cmd-*")
+
+	swap("p, U0ALICE01, C0CMDS001, cmd-*, pods, exec, allow\n")
+	m, err := fake.WaitForMessage(ctx, "C0ALERTS1", func(m slacktest.PostedMessage) bool {
+		return strings.Contains(m.Text, "could not reload its command policy")
+	})
+	require.NoError(t, err)
+	require.Contains(t, m.Text, "line 1")
+	canI("yes: allowed by p, U0ALICE01, C0CMDS001, cmd-*")
+	_, body, err := in.get("/metrics")
+	require.NoError(t, err)
+	require.Contains(t, body, "watchkeeper_policy_reload_errors_total 1")
+}

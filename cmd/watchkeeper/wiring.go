@@ -117,6 +117,28 @@ func runBot(ctx context.Context, cfg *config.Config, kubeconfig string, stdin io
 		}
 	}
 
+	// A broken policy file keeps the old policy and is raised in the alert
+	// channel (by the leader only, so replicas do not repeat it).
+	if notifier, ok := chat.(interface {
+		Notify(ctx context.Context, channel, text string) error
+	}); ok {
+		alertChannel := cfg.Slack.AlertChannel
+		policyFile := cfg.RBAC.PolicyFile
+		f := func(err error) {
+			if l, ok := alerting.(*leaderGate); ok && !l.Leading() {
+				return
+			}
+			text := fmt.Sprintf(":warning: Watchkeeper on `%s` could not reload its command policy `%s`; the previous policy stays in force.\n```%s```",
+				cfg.ClusterName, policyFile, bot.RedactTokens(err.Error()))
+			nctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			if err := notifier.Notify(nctx, alertChannel, text); err != nil {
+				log.Error().Err(err).Msg("could not report the policy reload failure to Slack")
+			}
+		}
+		commands.reloadFailed.Store(&f)
+	}
+
 	srv := server.New(server.Config{Listen: cfg.Server.Listen}, []server.Check{
 		{Name: "informers", Func: informersReady},
 		{Name: "chat", Func: chat.Ready},
