@@ -72,16 +72,23 @@ func TestLeaderElection(t *testing.T) {
 		time.Sleep(20 * time.Millisecond) // poll interval
 	}
 
-	require.NoError(t, leader.stop(t))
+	// The leader renews every retryPeriod, so the lease it last renewed
+	// would expire no earlier than this renewal plus leaseDuration.
 	lease, err = k.c.CoordinationV1().Leases("watchkeeper").Get(k.ctx(), "watchkeeper", metav1.GetOptions{})
 	require.NoError(t, err)
-	require.True(t, lease.Spec.HolderIdentity == nil || *lease.Spec.HolderIdentity == "" || standby.leading(),
-		"a graceful shutdown releases the lease")
+	oldHolder, renewed := *lease.Spec.HolderIdentity, lease.Spec.RenewTime.Time
+	require.NoError(t, leader.stop(t))
 	deadline = time.Now().Add(30 * time.Second)
 	for !standby.leading() {
 		require.True(t, time.Now().Before(deadline), "the standby never took over:\n%s", standby.stderr.String())
 		time.Sleep(20 * time.Millisecond) // poll interval
 	}
+	lease, err = k.c.CoordinationV1().Leases("watchkeeper").Get(k.ctx(), "watchkeeper", metav1.GetOptions{})
+	require.NoError(t, err)
+	require.NotEqual(t, oldHolder, *lease.Spec.HolderIdentity)
+	require.True(t, lease.Spec.AcquireTime.Time.Before(renewed.Add(4*time.Second)),
+		"the hand-over did not wait for the lease to expire: released on shutdown (acquired %s, old renewal %s)",
+		lease.Spec.AcquireTime.Time, renewed)
 
 	k.crashLoop(pods[1], "Error", 3, 1)
 	waitMessage(t, fake, contains(pods[1].Name, "Error"))
