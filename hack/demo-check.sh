@@ -51,11 +51,12 @@ declare -A what=(
 	[restart]="rollout restart deploy/api succeeds"
 	[delete_denied]="delete pod is refused by the policy"
 	[secrets_refused]="get secrets -o yaml is refused"
+	[no_cluster_refusal]="no allowed command was refused by cluster RBAC (impersonation, deploy/rbac-commands.yaml)"
 	[no_password]="the leaked password (hunter2) never appears"
 	[no_tokens]="no token-like strings (Slack tokens, JWTs, bearer tokens, private keys) appear"
 )
 positive=(alert_oom alert_pull alert_pvc whoami get_pods logs restart delete_denied secrets_refused)
-negative=(no_password no_tokens)
+negative=(no_cluster_refusal no_password no_tokens)
 
 check_alert_oom() {
 	has "$out" '^CRITICAL +OOMKilled in demo/api$' && has "$out" 'cause +OOMKilled \(exit code 137\)' &&
@@ -82,6 +83,7 @@ check_delete_denied() { reply_has 'delete pod' 'You are not allowed to `delete p
 check_secrets_refused() {
 	reply_has 'get secrets' 'You are not allowed to' && ! reply 'get secrets' | grep -qE '^(kind: Secret|data:)'
 }
+check_no_cluster_refusal() { ! grep -q 'The cluster refused' "$out"; }
 check_no_password() { ! grep -q hunter2 "$out" "$err" "$log"; }
 check_no_tokens() {
 	! grep -qE 'xox[abposre]-[A-Za-z0-9-]{6,}|xapp-[0-9]-[A-Za-z0-9]|eyJ[A-Za-z0-9_-]{8,}\.eyJ|-----BEGIN [A-Z ]*PRIVATE KEY|[Bb]earer +[A-Za-z0-9._~+/-]{8,}' \
