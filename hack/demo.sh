@@ -61,6 +61,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+say "Ctrl-C stops the demo at any time and removes everything it started"
 say "building the local cluster's helpers (hack/devcluster, hack/demo/seed)"
 go build -o "$state/bin/" ./hack/devcluster ./hack/demo/seed
 
