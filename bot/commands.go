@@ -295,6 +295,9 @@ func (c *Commands) execute(ctx context.Context, env Envelope, cmd executors.Comm
 	text := header
 	if res.Summary != "" {
 		text += "\n" + res.Summary
+		if strings.TrimSpace(res.Text) == strings.TrimSpace(res.Summary) {
+			res.Text = "" // said once is enough
+		}
 	}
 	if res.Truncated {
 		text += "\n_Output truncated: it was larger than the configured limit._"
