@@ -137,20 +137,32 @@ func New(opts Options) (*Runner, error) {
 	if err := os.MkdirAll(opts.CacheDir, 0o700); err != nil {
 		return nil, fmt.Errorf("executors: cache dir: %w", err)
 	}
-	host := strings.NewReplacer("/", "_", ":", "_").Replace(base.Host)
-	dc, err := disk.NewCachedDiscoveryClientForConfig(base,
-		filepath.Join(opts.CacheDir, "discovery", host), filepath.Join(opts.CacheDir, "http"), 10*time.Minute)
+	dc, deferred, mapper, err := NewDiscovery(base, opts.CacheDir)
 	if err != nil {
-		return nil, fmt.Errorf("executors: discovery client: %w", err)
+		return nil, err
 	}
-	deferred := restmapper.NewDeferredDiscoveryRESTMapper(dc)
 	return &Runner{
 		opts:      opts,
 		base:      base,
 		discovery: dc,
 		deferred:  deferred,
-		mapper:    restmapper.NewShortcutExpander(deferred, dc, func(string) {}),
+		mapper:    mapper,
 	}, nil
+}
+
+// NewDiscovery returns a discovery client cached on disk under cacheDir
+// (per API server host) and a RESTMapper over it that knows short names.
+// Discovery is the same for every identity (system:discovery), so one cache
+// serves all impersonated users; it runs as cfg's identity.
+func NewDiscovery(cfg *rest.Config, cacheDir string) (discovery.CachedDiscoveryInterface, *restmapper.DeferredDiscoveryRESTMapper, meta.RESTMapper, error) {
+	host := strings.NewReplacer("/", "_", ":", "_").Replace(cfg.Host)
+	dc, err := disk.NewCachedDiscoveryClientForConfig(cfg,
+		filepath.Join(cacheDir, "discovery", host), filepath.Join(cacheDir, "http"), 10*time.Minute)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("discovery client: %w", err)
+	}
+	deferred := restmapper.NewDeferredDiscoveryRESTMapper(dc)
+	return dc, deferred, restmapper.NewShortcutExpander(deferred, dc, func(string) {}), nil
 }
 
 // Options returns the Runner's options with defaults applied.

@@ -14,9 +14,7 @@ import (
 	"helm.sh/helm/v3/pkg/storage/driver"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/discovery/cached/disk"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/restmapper"
 
 	"github.com/watchkeeper/watchkeeper/executors"
 )
@@ -113,18 +111,15 @@ func New(opts Options) (*Runner, error) {
 	// cache serves all; it runs as Watchkeeper, bounded by the timeout.
 	dcConfig := rest.CopyConfig(base)
 	dcConfig.Timeout = opts.Timeout
-	host := strings.NewReplacer("/", "_", ":", "_").Replace(base.Host)
-	dc, err := disk.NewCachedDiscoveryClientForConfig(dcConfig,
-		filepath.Join(opts.CacheDir, "discovery", host), filepath.Join(opts.CacheDir, "http"), 10*time.Minute)
+	dc, _, mapper, err := executors.NewDiscovery(dcConfig, opts.CacheDir)
 	if err != nil {
-		return nil, fmt.Errorf("helm: discovery client: %w", err)
+		return nil, fmt.Errorf("helm: %w", err)
 	}
-	deferred := restmapper.NewDeferredDiscoveryRESTMapper(dc)
 	return &Runner{
 		opts:      opts,
 		base:      base,
 		discovery: dc,
-		mapper:    restmapper.NewShortcutExpander(deferred, dc, func(string) {}),
+		mapper:    mapper,
 	}, nil
 }
 
