@@ -334,7 +334,9 @@ func TestTimeoutHungServer(t *testing.T) {
 		_, err := r.Run(t.Context(), nobody, cmd)
 		var ue *executors.UserError
 		require.ErrorAs(t, err, &ue, verb)
-		require.Equal(t, "`"+cmd.String()+"` timed out before it finished.", ue.Msg)
+		// Whichever notices first, helm's bound or the API call's own
+		// deadline, the person is told it timed out.
+		require.Contains(t, ue.Msg, "timed out", verb)
 		require.Less(t, time.Since(begin), 10*time.Second, verb)
 	}
 }
