@@ -21,7 +21,10 @@ func (r *sizeRun) startWatchkeeper(ctx context.Context, co ConfigOptions) (time.
 	if err := os.WriteFile(policy, []byte(Policy(commandChannel, commandNS)), 0o600); err != nil {
 		return 0, err
 	}
-	co.APIURL, co.AlertChannel, co.CommandChannel = r.fake.APIURL(), alertChannel, commandChannel
+	co.APIURL, co.CommandChannel = r.fake.APIURL(), commandChannel
+	if co.AlertChannel == "" {
+		co.AlertChannel = alertChannel
+	}
 	co.Listen = fmt.Sprintf("127.0.0.1:%d", port)
 	co.PolicyFile, co.CacheDir = policy, filepath.Join(r.dir, "cache")
 	cfg := filepath.Join(r.dir, fmt.Sprintf("config-%d.yaml", r.cfgN))
@@ -103,7 +106,8 @@ func (r *sizeRun) coldStart(ctx context.Context) error {
 }
 
 // extras creates the pods the later scenarios break, after scenario 1 so
-// its figures are at exactly N pods.
+// its figures are at exactly N pods. Their names are unique in the cluster:
+// the Slack log matches pods by name.
 func (r *sizeRun) extras(ctx context.Context) error {
 	specs := []struct {
 		dst  *[]PodRef
@@ -112,14 +116,14 @@ func (r *sizeRun) extras(ctx context.Context) error {
 		{&r.lat, WorkloadSpec{Namespace: "lat", Prefix: "lat", Count: r.o.LatencyIncidents, Replicas: 1}},
 		{&r.cpuPods, WorkloadSpec{Namespace: "cpu", Prefix: "cpu", Count: r.o.CPUWorkloads, Replicas: 10}},
 		{&r.flapPods, WorkloadSpec{Namespace: "flap", Prefix: "flap", Count: r.o.FlapPods, Replicas: 1}},
-		{&r.resilPods, WorkloadSpec{Namespace: "resil", Prefix: "resil", Count: 8, Replicas: 1}},
+		{&r.resilPods, WorkloadSpec{Namespace: "resil", Prefix: "resil", Count: r.o.ResilPods, Replicas: 1}},
 	}
 	for i := range 5 {
 		per := r.o.StormPods / 5
 		specs = append(specs, struct {
 			dst  *[]PodRef
 			spec WorkloadSpec
-		}{&r.stormPods, WorkloadSpec{Namespace: fmt.Sprintf("storm-%d", i), Prefix: "web", Count: max(1, per/20), Replicas: min(20, per)}})
+		}{&r.stormPods, WorkloadSpec{Namespace: fmt.Sprintf("storm-%d", i), Prefix: fmt.Sprintf("web%d", i), Count: max(1, per/20), Replicas: min(20, per)}})
 	}
 	for _, s := range specs {
 		pods, err := r.load.Workloads(ctx, s.spec)

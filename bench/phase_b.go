@@ -8,7 +8,7 @@ import (
 
 // phaseB is the product's alerting defaults (groupWait 5s, storm threshold
 // 10 per minute).
-var phaseB = ConfigOptions{}
+var phaseB = ConfigOptions{AlertChannel: stormChannel}
 
 const defaultGroupWait = 5 * time.Second
 

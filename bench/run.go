@@ -29,6 +29,7 @@ type Options struct {
 	CPUWorkloads     int // scenario 3's crash-looping workloads, 10 pods each
 	StormPods        int // scenario 4, spread over 5 namespaces
 	FlapPods         int
+	ResilPods        int // scenario 6: half fail before the restart, half while down
 	FlapCycles       int
 	FlapPeriod       time.Duration
 	Commands         int // per kind and concurrency in scenario 7
@@ -48,6 +49,7 @@ func (o Options) withDefaults() Options {
 	def(&o.CPUWorkloads, 10)
 	def(&o.StormPods, 1000)
 	def(&o.FlapPods, 20)
+	def(&o.ResilPods, 8)
 	def(&o.FlapCycles, 10)
 	def(&o.Commands, 200)
 	def(&o.LoadConcurrency, 32)
@@ -65,7 +67,10 @@ func (o Options) withDefaults() Options {
 }
 
 const (
-	alertChannel   = "C0BENCHAL"
+	alertChannel = "C0BENCHAL"
+	// stormChannel takes phase B's alerts, so the incidents phase A left
+	// firing (re-rendered on every restart) do not share its rate limit.
+	stormChannel   = "C0BENCHST"
 	commandChannel = "C0BENCHCM"
 	commandNS      = "cmd-bench"
 )

@@ -189,9 +189,6 @@ func dumpCalls(fake *slacktest.Server, path string) error {
 	enc := json.NewEncoder(f)
 	for _, c := range fake.Calls() {
 		text := callText(c)
-		if len(text) > 300 {
-			text = text[:300]
-		}
 		if err := enc.Encode(map[string]any{"method": c.Method, "at": c.At.Format("15:04:05.000"), "status": c.Status,
 			"error": c.SlackError, "thread": hasThread(c), "text": text}); err != nil {
 			return err

@@ -96,8 +96,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *smoke {
 		o.Sizes = []int{200}
-		o.LatencyIncidents, o.CPUUpdates, o.CPUWorkloads, o.StormPods, o.Commands = 10, 300, 1, 100, 20
-		o.FlapPods, o.FlapCycles, o.FlapPeriod = 3, 2, 9*time.Second
+		o.LatencyIncidents, o.CPUUpdates, o.CPUWorkloads, o.StormPods, o.Commands = 8, 300, 1, 100, 20
+		o.FlapPods, o.FlapCycles, o.FlapPeriod, o.ResilPods = 3, 2, 9*time.Second, 4
 	}
 	rep, runErr := bench.Run(ctx, o)
 	if rep == nil {
