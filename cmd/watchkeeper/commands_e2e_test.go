@@ -314,3 +314,28 @@ func TestPolicyReload(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, body, "watchkeeper_policy_reload_errors_total 1")
 }
+
+// TestCommandsUserGroups: a policy row for a Slack user group (S…) applies
+// to its members, resolved with usergroups.users.list, and to no one else.
+func TestCommandsUserGroups(t *testing.T) {
+	fake := slacktest.NewTestServer(t, slacktest.Options{BotToken: testBotToken, AppToken: testAppToken,
+		UserGroups: map[string][]string{"S0ONCALL1": {"U0BOB0001"}}})
+	policy := filepath.Join(t.TempDir(), "policy.csv")
+	require.NoError(t, os.WriteFile(policy, []byte("p, S0ONCALL1, C0CMDS001, cmd-*, pods, get, allow\n"), 0o600))
+	in := startInstance(t, nil, slackConfig(fake)+fmt.Sprintf("rbac:\n  policyFile: %s\ncommands:\n  cacheDir: %s\n", policy, t.TempDir()))
+	in.waitReady(t)
+	ctx := waitCtx(t, 30*time.Second)
+	for user, want := range map[string]string{
+		"U0BOB0001": "yes: allowed by p, S0ONCALL1, C0CMDS001, cmd-*, pods, get, allow (as a member of S0ONCALL1)",
+		"U0ALICE01": "no: no policy allows this (default deny)",
+	} {
+		_, err := fake.SendSlashCommand(ctx, slacktest.SlashCommand{Text: "can-i get pods -n cmd-a", UserID: user, ChannelID: commandsChannel})
+		require.NoError(t, err)
+		_, err = fake.WaitForMessage(ctx, commandsChannel, func(m slacktest.PostedMessage) bool {
+			return strings.Contains(m.Text, "<@"+user+">") && strings.Contains(m.Text, want)
+		})
+		require.NoError(t, err, user)
+	}
+	_, err := fake.WaitForCall(ctx, "usergroups.users.list", func(c slacktest.Call) bool { return c.Form.Get("usergroup") == "S0ONCALL1" })
+	require.NoError(t, err)
+}
