@@ -145,8 +145,16 @@ func (rep *Report) evaluate() {
 		lim := rssLimit(n)
 		add(n, "settled RSS", fmt.Sprintf("≤ %.0f MiB", lim), fmt.Sprintf("%.1f MiB (anon %.1f)", w.SettledMiB, w.SettledAnonMiB), w.SettledMiB > 0 && w.SettledMiB <= lim)
 		add(n, "start-up peak / settled", "≤ 1.3", fmt.Sprintf("%.2f", w.PeakMiB/max(w.SettledMiB, 1e-9)), w.SettledMiB > 0 && w.PeakMiB <= 1.3*w.SettledMiB)
-		add(n, "API calls per non-alerting update", "0", fmt.Sprintf("%.3f (%d calls / %d updates)", s.CPUNoise.APICallsPerUpdate, s.CPUNoise.APICalls, s.CPUNoise.Updates),
-			s.CPUNoise.Updates > 0 && s.CPUNoise.APICalls == 0)
+		// A watch the apiserver timed out and client-go re-opened in the
+		// window is not caused by the updates.
+		perUpdate := 0
+		for k, v := range s.CPUNoise.APICallsByVerb {
+			if !strings.HasPrefix(k, "watch ") {
+				perUpdate += v
+			}
+		}
+		add(n, "API calls per non-alerting update (re-watches aside)", "0", fmt.Sprintf("%d calls / %d updates", perUpdate, s.CPUNoise.Updates),
+			s.CPUNoise.Updates > 0 && perUpdate == 0)
 		l := s.Latency
 		add(n, "alert latency p99", fmt.Sprintf("≤ floor p99 + 50 ms = %.0f ms", l.Floor.P99+50), fmt.Sprintf("%.0f ms", l.Watchkeeper.P99),
 			l.Watchkeeper.N > 0 && l.Lost == 0 && l.Watchkeeper.P99 <= l.Floor.P99+50)
