@@ -33,10 +33,10 @@ lint:
 	go vet ./...
 	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
-## bench: issue 8's harness at 1k and 10k pods (about 35 minutes on 2
+## bench: issue 8's harness at 1k and 10k pods (about 40 minutes on 2
 ## cores); tables and JSON in bench/results, see docs/benchmarks.md
 .PHONY: bench bench-smoke
-BENCH_FLAGS ?= -sizes 1000,10000
+BENCH_FLAGS ?= -sizes 1000,10000 -latency-incidents 60
 bench: build controlplane
 	go run ./bench/cmd/wkbench -binary bin/watchkeeper $(BENCH_FLAGS)
 
