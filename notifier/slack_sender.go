@@ -29,7 +29,7 @@ type SlackSenderConfig struct {
 	// PerChannelRate is the messages per second each channel may take.
 	// Default 1, Slack's documented limit.
 	PerChannelRate float64
-	// Burst is how many messages a quiet channel takes at once. Default 3.
+	// Burst is how many messages a quiet channel takes at once. Default 1.
 	Burst int
 	// HTTPClient makes the calls. Default a client with a 30s timeout.
 	HTTPClient *http.Client
@@ -45,10 +45,12 @@ func (c SlackSenderConfig) withDefaults() (SlackSenderConfig, error) {
 		return c, fmt.Errorf("slack sender: burst %d: must not be negative", c.Burst)
 	}
 	if c.PerChannelRate == 0 {
-		c.PerChannelRate = 1
+		// Just under Slack's one message per second per channel: sending
+		// at the limit collects a 429 for every message under load.
+		c.PerChannelRate = 0.9
 	}
 	if c.Burst == 0 {
-		c.Burst = 3
+		c.Burst = 1
 	}
 	if c.APIURL != "" {
 		u, err := url.Parse(c.APIURL)
@@ -171,6 +173,13 @@ func (s *SlackSender) result(ctx context.Context, method, channel string, err er
 	wrapped := fmt.Errorf("%s %s: %w", method, channel, err)
 	if o.rateLimited && o.after > 0 {
 		wrapped = fmt.Errorf("%s %s: %w", method, channel, &RetryAfterError{After: o.after, Err: err})
+	}
+	if o.rateLimited {
+		after := o.after
+		if after <= 0 {
+			after = time.Second
+		}
+		s.throttle.Penalize(channel, after)
 	}
 	level := zerolog.DebugLevel // rate limits are routine; the metric tells
 	switch {

@@ -261,6 +261,7 @@ func TestSlackSenderCanceledContextDoesNotRetry(t *testing.T) {
 func TestSlackSenderThrottlesPerChannel(t *testing.T) {
 	srv := slacktest.NewTestServer(t, slacktest.Options{BotToken: testBotToken})
 	s, _ := newSlackTestSender(t, srv.APIURL(), testBotToken)
+	s.throttle = newThrottle(1, 3) // a channel that allows bursts of three
 	clk := newStepClock()
 	s.throttle.now, s.throttle.sleep = clk.Now, clk.Sleep // the clock stands still unless slept
 	ctx := context.Background()
@@ -352,7 +353,8 @@ func TestNewSlackSenderValidates(t *testing.T) {
 	}
 	s, err := NewSlackSender(SlackSenderConfig{BotToken: "x"}, nil, zerolog.Nop())
 	require.NoError(t, err)
-	require.Equal(t, 3, s.throttle.burst)
+	require.Equal(t, 1, s.throttle.burst)
+	require.InDelta(t, 0.9, float64(s.throttle.limit), 1e-9, "just under Slack's 1/s")
 
 	// Two senders on one registry share the counters instead of failing.
 	reg := prometheus.NewRegistry()
@@ -398,4 +400,34 @@ func counterValue(t *testing.T, c prometheus.Collector, labels map[string]string
 		}
 	}
 	return 0
+}
+
+// TestRateLimitedChannelBacksOff: after a 429 the channel takes nothing
+// until Retry-After has passed, and its bucket restarts empty, so the
+// retry and the messages queued behind it do not collect more 429s.
+func TestRateLimitedChannelBacksOff(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes about five seconds of real time")
+	}
+	srv := slacktest.NewTestServer(t, slacktest.Options{BotToken: testBotToken})
+	srv.SetChannelRateLimit(1)
+	s, _ := newSlackTestSender(t, srv.APIURL(), testBotToken)
+	s.throttle = newThrottle(0.9, 3) // a burst the fake refuses: the first 429 comes at once
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for i := range 6 {
+		m := Message{Text: fmt.Sprintf("alert %d", i)}
+		require.NoError(t, deliver(ctx, Backoff{}, func(ctx context.Context) (bool, error) {
+			_, retry, err := s.Post(ctx, "C0STORM", m)
+			return retry, err
+		}))
+	}
+	require.Len(t, srv.Messages("C0STORM"), 6)
+	limited := 0
+	for _, c := range srv.Calls() {
+		if c.Status == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	require.Equal(t, 1, limited, "one 429, then the channel was paced: %d", limited)
 }

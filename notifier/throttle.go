@@ -21,6 +21,8 @@ type throttle struct {
 
 	mu      sync.Mutex
 	buckets map[string]*rate.Limiter // by channel; bounded by the routed channels
+	// blocked holds, per channel, when Slack's last Retry-After ends.
+	blocked map[string]time.Time
 }
 
 func newThrottle(perSecond float64, burst int) *throttle {
@@ -30,6 +32,23 @@ func newThrottle(perSecond float64, burst int) *throttle {
 		now:     time.Now,
 		sleep:   sleepCtx,
 		buckets: map[string]*rate.Limiter{},
+		blocked: map[string]time.Time{},
+	}
+}
+
+// Penalize records that Slack rate-limited channel for d: no message goes to
+// it before then, and its bucket restarts empty, so the retry of the
+// limited call and the calls queued behind it do not run straight into
+// another 429.
+func (t *throttle) Penalize(channel string, d time.Duration) {
+	now := t.now()
+	b := rate.NewLimiter(t.limit, t.burst)
+	b.AllowN(now, t.burst) // start empty
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buckets[channel] = b
+	if until := now.Add(d); until.After(t.blocked[channel]) {
+		t.blocked[channel] = until
 	}
 }
 
@@ -41,8 +60,14 @@ func (t *throttle) Wait(ctx context.Context, channel string) error {
 		b = rate.NewLimiter(t.limit, t.burst)
 		t.buckets[channel] = b
 	}
+	until := t.blocked[channel]
 	t.mu.Unlock()
 
+	if d := until.Sub(t.now()); d > 0 {
+		if err := t.sleep(ctx, d); err != nil {
+			return err
+		}
+	}
 	now := t.now()
 	r := b.ReserveN(now, 1)
 	if !r.OK() {
