@@ -2,8 +2,12 @@ package notifier
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -30,6 +34,23 @@ type incident struct {
 	preexisting bool
 	changed     bool            // members changed since the last message
 	affected    map[string]bool // every member name while firing (bounded), for the resolved view
+	// sentSig is the signature (members, restarts) of what the last message
+	// showed; a change that leaves it equal (a restart re-observing the same
+	// pods) sends nothing.
+	sentSig string
+}
+
+// signature summarises what an update would change: which objects are
+// members and the representative's restart count and reason.
+func (inc *incident) signature() string {
+	keys := make([]string, 0, len(inc.members))
+	for k := range inc.members {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	h := sha256.New()
+	fmt.Fprintf(h, "%s|%d|%s", inc.alert.Reason, inc.alert.Restarts, strings.Join(keys, ","))
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 // incidents is all incident state; only the pipeline goroutine touches it.
@@ -66,7 +87,7 @@ func newIncidents(p *Pipeline, snap Snapshot) *incidents {
 		inc := &incident{
 			fp: si.Fingerprint, channel: si.Channel, alert: si.Alert, members: map[string]Alert{},
 			firstSeen: si.FirstSeen, lastChange: si.FirstSeen, lastNotified: si.LastNotified,
-			posted: si.TS != "" || si.Summarized, ts: si.TS, summarized: si.Summarized,
+			posted: si.TS != "" || si.Summarized, ts: si.TS, summarized: si.Summarized, sentSig: si.Signature,
 		}
 		s.byFP[inc.fp] = inc
 		if si.TS != "" {
@@ -252,6 +273,8 @@ func (s *incidents) evaluate(ctx context.Context, now time.Time) {
 			// Reported in a digest; it has no message to update.
 		case now.Sub(inc.lastNotified) >= s.p.cfg.RepeatInterval:
 			s.send(ctx, inc, jobRepeat, now)
+		case inc.changed && inc.signature() == inc.sentSig:
+			inc.changed = false // e.g. a restart re-observed the same members: nothing new to say
 		case inc.changed:
 			s.send(ctx, inc, jobUpsert, now)
 		}
@@ -294,6 +317,7 @@ func (s *incidents) send(ctx context.Context, inc *incident, kind jobKind, now t
 	}
 	inc.posted = true
 	inc.changed = false
+	inc.sentSig = inc.signature()
 	if kind != jobUpsert || inc.lastNotified.IsZero() {
 		inc.lastNotified = now
 	}

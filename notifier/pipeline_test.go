@@ -422,3 +422,41 @@ func TestHandoverReportsGapProblemsIndividually(t *testing.T) {
 		})
 	}
 }
+
+// TestRestartSendsNoUnchangedUpdates: after a restart the watchers
+// re-observe every member of every restored incident; if nothing differs
+// from what the last message showed, no chat.update is sent. A real change
+// still updates.
+func TestRestartSendsNoUnchangedUpdates(t *testing.T) {
+	store := &memStore{}
+	h := start(t, Config{GroupWait: time.Second, ResolveGrace: time.Minute}, store, nil, true)
+	h.p.Synced()
+	<-h.p.startupDone // what follows is new, not pre-existing
+	h.observe("web-1", "web", "CrashLoopBackOff")
+	h.observe("web-2", "web", "CrashLoopBackOff")
+	h.settle()
+	h.clock.Advance(2 * time.Second)
+	h.eventually(func(p, _, _ []sent) bool { return len(p) == 1 }, "one message for the workload")
+	h.stop() // saves the state on the way out
+	store.mu.Lock()
+	require.Len(t, store.snap.Incidents, 1)
+	require.NotEmpty(t, store.snap.Incidents[0].Signature)
+	store.mu.Unlock()
+
+	rec2 := &recorder{}
+	h2 := start(t, Config{GroupWait: time.Second, ResolveGrace: time.Minute}, store, rec2, true)
+	h2.observe("web-1", "web", "CrashLoopBackOff")
+	h2.observe("web-2", "web", "CrashLoopBackOff")
+	h2.settle()
+	h2.p.Synced()
+	h2.clock.Advance(2 * time.Second)
+	h2.settle()
+	p, u, _ := rec2.snapshot()
+	require.Empty(t, p)
+	require.Empty(t, u, "the same members: nothing to update")
+
+	h2.observe("web-3", "web", "CrashLoopBackOff")
+	h2.settle()
+	h2.clock.Advance(time.Second)
+	h2.eventually(func(_, u, _ []sent) bool { return len(u) == 1 }, "a new member updates the message")
+}

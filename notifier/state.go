@@ -34,6 +34,9 @@ type SnapshotIncident struct {
 	FirstSeen    time.Time `json:"firstSeen"`
 	LastNotified time.Time `json:"lastNotified,omitzero"`
 	Alert        Alert     `json:"alert"`
+	// Signature is what the last message showed (members, restarts), so a
+	// restart does not re-send unchanged messages.
+	Signature string `json:"sig,omitempty"`
 }
 
 const snapshotVersion = 1
@@ -48,7 +51,7 @@ func (s *incidents) snapshot() Snapshot {
 		a.Labels = nil // routing already happened; keep the state small
 		snap.Incidents = append(snap.Incidents, SnapshotIncident{
 			Fingerprint: inc.fp, Channel: inc.channel, TS: inc.ts, Summarized: inc.summarized,
-			FirstSeen: inc.firstSeen, LastNotified: inc.lastNotified, Alert: a,
+			FirstSeen: inc.firstSeen, LastNotified: inc.lastNotified, Alert: a, Signature: inc.sentSig,
 		})
 	}
 	sort.Slice(snap.Incidents, func(i, j int) bool { return snap.Incidents[i].FirstSeen.Before(snap.Incidents[j].FirstSeen) })
