@@ -21,6 +21,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/watchkeeper/watchkeeper/watchers"
 )
 
 // BareWatch is the latency floor: one pods watch with no logic, recording
@@ -183,8 +185,8 @@ func RunFloor(ctx context.Context, kubeconfig, syncedFile string) error {
 	if err != nil {
 		return err
 	}
-	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(trimPod))
-	mf := metadatainformer.NewSharedInformerFactoryWithOptions(meta, 0, metadatainformer.WithTransform(trimMetadata))
+	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(watchers.TransformPod))
+	mf := metadatainformer.NewSharedInformerFactoryWithOptions(meta, 0, metadatainformer.WithTransform(watchers.TransformMetadata))
 	infs := []cache.SharedIndexInformer{
 		factory.Core().V1().Pods().Informer(), factory.Core().V1().Nodes().Informer(),
 		factory.Core().V1().PersistentVolumeClaims().Informer(),

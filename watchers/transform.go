@@ -85,3 +85,11 @@ func trimMetadata(obj any) (any, error) {
 }
 
 var _ cache.TransformFunc = trimPod
+
+// TransformPod is the transform Watchkeeper's pod informer applies before
+// storing a Pod; exported so the benchmark's floor caches exactly the same.
+func TransformPod(obj any) (any, error) { return trimPod(obj) }
+
+// TransformMetadata is the transform of the ReplicaSet and Job metadata
+// informers; exported for the same reason.
+func TransformMetadata(obj any) (any, error) { return trimMetadata(obj) }
